@@ -1,0 +1,98 @@
+"""Praxisaustausch: the application factory, read as a table of contents."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    load_settings(app, config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def load_settings(app: Flask, overrides: dict | None) -> None:
+    """Environment first, then the caller's overrides; a secret key from instance/."""
+    from events.config import load_config, secret_key_from_instance
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key_from_instance(app.instance_path)
+
+
+def register_logging(app: Flask) -> None:
+    """Plain, useful logs on stderr for our own modules."""
+    logger = logging.getLogger("events")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension from ``events.extensions`` and set up the engine."""
+    from events.database import configure_engine
+    from events.extensions import babel, csrf, db, limiter, mail, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app)
+    limiter.init_app(app)
+    if not app.config.get("MAIL_SERVER"):
+        logging.getLogger("events").info(
+            "MAIL_SERVER is not set: e-mails are written to %s", app.config["MAIL_DIR"])
+
+
+def register_blueprints(app: Flask) -> None:
+    from events.web import api, health, registration
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(registration.bp)
+    app.register_blueprint(api.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from events.web import errors
+
+    errors.register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Jinja filters for German dates; the templates never format by hand."""
+    from events import formatting
+
+    app.jinja_env.filters["datetime_de"] = formatting.format_datetime
+    app.jinja_env.filters["date_de"] = formatting.format_date
+    app.jinja_env.filters["range_de"] = formatting.format_range
+
+
+def register_commands(app: Flask) -> None:
+    from events.cli import register
+
+    register(app)

@@ -1,0 +1,13 @@
+"""Flask commands. They call services, commit once, and never import views."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from events.cli import demo, outbox, workshop
+
+    app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(outbox.outbox)
+    app.cli.add_command(workshop.workshop)

@@ -1,0 +1,89 @@
+"""``flask --app app outbox send|worker|status|retry``."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+import click
+from flask import current_app
+
+from events import formatting
+from events.extensions import db
+from events.mail import sender
+from events.services import jobs
+
+log = logging.getLogger(__name__)
+
+
+@click.group()
+def outbox() -> None:
+    """E-Mail-Ausgang: senden, Dauerbetrieb, Zustand, erneut versuchen."""
+
+
+@outbox.command("send")
+def send() -> None:
+    """Sende einmal alles Fällige und beende dich."""
+    report = sender.send_due()
+    click.echo(f"Ausgang: {report}")
+
+
+@outbox.command("worker")
+@click.option("--interval", type=float, default=None,
+              help="Sekunden zwischen zwei Runden (Standard: WORKER_INTERVAL, 5).")
+def worker(interval: float | None) -> None:
+    """Laufe dauerhaft: Reservierungen ablaufen lassen, fällige E-Mails senden.
+
+    Beendet sich sauber bei SIGTERM oder SIGINT (nach der laufenden Nachricht).
+    """
+    interval = interval if interval is not None else current_app.config["WORKER_INTERVAL"]
+    stop = threading.Event()
+
+    def _stop(signum, _frame):
+        log.info("worker: signal %s received, stopping after this round", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo(f"Worker läuft (alle {interval:g} s). Beenden mit Strg+C oder SIGTERM.")
+    while not stop.is_set():
+        try:
+            jobs.run_due()
+            db.session.commit()
+            report = sender.send_due()
+            if report.sent or report.retried or report.failed:
+                log.info("worker: %s", report)
+        except Exception:  # a bad round must not end the worker
+            db.session.rollback()
+            log.exception("worker: round failed; trying again in %s s", interval)
+        finally:
+            db.session.remove()
+        stop.wait(interval)
+    click.echo("Worker beendet.")
+
+
+@outbox.command("status")
+def status() -> None:
+    """Zeige Anzahl je Zustand, die älteste fällige Nachricht und Fehlschläge."""
+    summary = sender.status_summary()
+    counts = summary["counts"]
+    click.echo(f"in Warteschlange: {counts['queued']}, gesendet: {counts['sent']}, "
+               f"fehlgeschlagen: {counts['failed']}")
+    oldest = summary["oldest_due"]
+    if oldest is not None:
+        click.echo(f"älteste fällige Nachricht: #{oldest.id} ({oldest.kind}), angelegt "
+                   f"{formatting.format_datetime(oldest.created_at)}, "
+                   f"Versuche: {oldest.attempts}")
+    for message in summary["failures"]:
+        click.echo(f"fehlgeschlagen: #{message.id} ({message.kind}, Anmeldung "
+                   f"{message.registration_id}), Versuche: {message.attempts}, "
+                   f"Fehler: {message.last_error}")
+
+
+@outbox.command("retry")
+def retry() -> None:
+    """Stelle fehlgeschlagene Nachrichten erneut in die Warteschlange."""
+    count = sender.retry_failed()
+    db.session.commit()
+    click.echo(f"{count} Nachricht(en) erneut in die Warteschlange gestellt.")

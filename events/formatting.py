@@ -1,0 +1,54 @@
+"""Dates and times for German readers, in the programme's time zone. Floor 1.
+
+``Di., 12. Januar 2027, 10:00 Uhr`` and ``Di., 12. Januar 2027, 10:00–16:00 Uhr``.
+Works outside requests (the mail worker), so it reads the app config, not the
+request's locale.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as _babel_format
+from flask import current_app, has_app_context
+
+DATE = "EEE, d. MMMM y"
+TIME = "HH:mm"
+
+
+def _zone() -> ZoneInfo:
+    name = current_app.config["APP_TIMEZONE"] if has_app_context() else "Europe/Berlin"
+    return ZoneInfo(name)
+
+
+def _locale() -> str:
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "de") if has_app_context() else "de"
+
+
+def local(value: datetime) -> datetime:
+    """The aware datetime in the programme's time zone."""
+    return value.astimezone(_zone())
+
+
+def format_date(value: datetime) -> str:
+    return _babel_format(local(value), DATE, locale=_locale())
+
+
+def format_datetime(value: datetime) -> str:
+    """``Di., 12. Januar 2027, 10:00 Uhr``"""
+    return f"{format_date(value)}, {_babel_format(local(value), TIME, locale=_locale())} Uhr"
+
+
+def format_range(start: datetime, end: datetime) -> str:
+    """``Di., 12. Januar 2027, 10:00–16:00 Uhr``; across days both dates are named."""
+    start_l, end_l = local(start), local(end)
+    if start_l.date() == end_l.date():
+        return (f"{format_date(start)}, {_babel_format(start_l, TIME, locale=_locale())}–"
+                f"{_babel_format(end_l, TIME, locale=_locale())} Uhr")
+    return f"{format_datetime(start)} bis {format_datetime(end)}"
+
+
+def isoformat_local(value: datetime) -> str:
+    """ISO 8601 with the local offset, e.g. ``2027-01-12T10:00:00+01:00``."""
+    return local(value).isoformat()

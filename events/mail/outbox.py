@@ -1,0 +1,35 @@
+"""Queue an e-mail as an outbox row in the caller's transaction (no commit here)."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from events.extensions import db
+from events.models import OutboxMessage, utcnow
+
+
+def message_domain() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def enqueue(*, kind: str, recipient: str, subject: str, body_text: str, body_html: str = "",
+            registration_id: int | None = None, ical: str | None = None,
+            ical_method: str | None = None) -> OutboxMessage:
+    """Add the message to the session; it is sent once the caller's transaction commits."""
+    message = OutboxMessage(
+        message_id=make_msgid(idstring=kind.replace("_", "-"), domain=message_domain()),
+        kind=kind,
+        registration_id=registration_id,
+        recipient=recipient,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        ical=ical,
+        ical_method=ical_method,
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    return message

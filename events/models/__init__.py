@@ -1,0 +1,30 @@
+"""Every table, imported here so that Alembic's autogenerate sees all of them."""
+
+from events.models.outbox import OutboxMessage, OutboxStatus
+from events.models.people import (
+    ENDED,
+    SEAT_HOLDING,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    normalise_email,
+)
+from events.models.programme import Programme, Theme, Workshop, WorkshopStatus
+from events.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    "ENDED",
+    "SEAT_HOLDING",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Participant",
+    "Programme",
+    "Registration",
+    "RegistrationStatus",
+    "Theme",
+    "UTCDateTime",
+    "Workshop",
+    "WorkshopStatus",
+    "normalise_email",
+    "utcnow",
+]

@@ -1,0 +1,55 @@
+"""Outgoing e-mail, queued in the same transaction as the change that causes it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from events.extensions import db
+from events.models.types import UTCDateTime, utcnow
+
+
+class OutboxStatus(str, enum.Enum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+
+
+class OutboxMessage(db.Model):
+    """One e-mail exactly as it will be sent.
+
+    The Message-ID is fixed when queued, so a message that is delivered twice
+    (at-least-once: a crash between the server's 250 and our commit) can be
+    recognised as the same one by the receiving client.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    #: What kind of message this is (``confirm_request``, ``invitation``, …).
+    kind: Mapped[str] = mapped_column(String(40))
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    #: Optional iCalendar payload and its METHOD (REQUEST, CANCEL).
+    ical: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ical_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        Enum(OutboxStatus, name="outbox_status", native_enum=False, length=20),
+        default=OutboxStatus.queued,
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)

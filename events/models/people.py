@@ -1,0 +1,93 @@
+"""Participants and their registrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from events.extensions import db
+from events.models.programme import Workshop
+from events.models.types import UTCDateTime, utcnow
+
+def normalise_email(email: str) -> str:
+    """Trimmed and lower-cased: the identity of a person in the programme."""
+    return email.strip().lower()
+
+class RegistrationStatus(str, enum.Enum):
+    pending = "pending"  # seat held, waiting for the confirmation click
+    confirmed = "confirmed"
+    waitlisted = "waitlisted"
+    cancelled = "cancelled"
+    expired = "expired"
+
+#: Statuses that hold a seat and count against both limits.
+SEAT_HOLDING = (RegistrationStatus.pending, RegistrationStatus.confirmed)
+#: Statuses from which one may register again (the row is reused).
+ENDED = (RegistrationStatus.cancelled, RegistrationStatus.expired)
+
+class Participant(db.Model):
+    """A person, identified by the normalised e-mail address."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registrations: Mapped[list[Registration]] = relationship(back_populates="participant")
+
+class Registration(db.Model):
+    """One person's place (or wait) in one workshop; one row per pair, reused."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        Enum(RegistrationStatus, name="registration_status", native_enum=False, length=20)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the person (last) asked for a place: the waiting list's order.
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Deadline of a pending reservation.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    consent_version: Mapped[str] = mapped_column(String(40))
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    #: Health data (Art. 9 DSGVO): stored only with its own explicit consent.
+    accessibility_needs: Mapped[str | None] = mapped_column(Text, nullable=True)
+    accessibility_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Random salt of the personal link; a new salt revokes the old links.
+    token_salt: Mapped[str] = mapped_column(String(64))
+    #: Last time the personal link was mailed again on a repeated registration.
+    link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: iCalendar SEQUENCE of this participant's copy of the event.
+    ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    workshop: Mapped[Workshop] = relationship()
+    participant: Mapped[Participant] = relationship(back_populates="registrations")
+
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "participant_id"),
+        Index("ix_registration_workshop_status", "workshop_id", "status"),
+        Index("ix_registration_status_expires", "status", "expires_at"),
+    )
+
+    @property
+    def holds_seat(self) -> bool:
+        return self.status in SEAT_HOLDING
+
+    @property
+    def can_register_again(self) -> bool:
+        return self.status in ENDED

@@ -1,0 +1,69 @@
+"""What a person submits to register, and its validation (one place for form and API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+LIMITS = {"name": 200, "email": 254, "municipality": 200, "role": 200, "remarks": 2000,
+          "accessibility_needs": 2000}
+
+
+@dataclass
+class Applicant:
+    name: str
+    email: str
+    municipality: str
+    role: str = ""
+    consent: bool = False
+    remarks: str = ""
+    accessibility_needs: str = ""
+    accessibility_consent: bool = False
+
+    def cleaned(self) -> Applicant:
+        """Strip surrounding white space from every text field."""
+        return Applicant(
+            name=" ".join((self.name or "").split()),
+            email=(self.email or "").strip(),
+            municipality=" ".join((self.municipality or "").split()),
+            role=" ".join((self.role or "").split()),
+            consent=bool(self.consent),
+            remarks=(self.remarks or "").strip(),
+            accessibility_needs=(self.accessibility_needs or "").strip(),
+            accessibility_consent=bool(self.accessibility_consent),
+        )
+
+
+def validate(applicant: Applicant) -> dict[str, str]:
+    """Return field → German message for every problem; empty when all is well."""
+    errors: dict[str, str] = {}
+    if not applicant.name:
+        errors["name"] = _("Bitte geben Sie Ihren Namen an.")
+    if not applicant.email:
+        errors["email"] = _("Bitte geben Sie Ihre E-Mail-Adresse an.")
+    else:
+        try:
+            validate_email(applicant.email, check_deliverability=False)
+        except EmailNotValidError:
+            errors["email"] = _(
+                "Bitte geben Sie eine gültige E-Mail-Adresse an, z. B. name@kommune.de."
+            )
+    if not applicant.municipality:
+        errors["municipality"] = _("Bitte geben Sie Ihre Kommune oder Ihren Landkreis an.")
+    if not applicant.consent:
+        errors["consent"] = _(
+            "Bitte stimmen Sie der Verarbeitung Ihrer Daten zu; ohne sie ist keine "
+            "Anmeldung möglich."
+        )
+    if applicant.accessibility_needs and not applicant.accessibility_consent:
+        errors["accessibility_consent"] = _(
+            "Angaben zur Barrierefreiheit speichern wir nur mit Ihrer ausdrücklichen "
+            "Einwilligung. Bitte willigen Sie ein oder lassen Sie das Feld leer."
+        )
+    for field, limit in LIMITS.items():
+        value = getattr(applicant, field) or ""
+        if len(value) > limit and field not in errors:
+            errors[field] = _("Bitte höchstens %(n)d Zeichen.", n=limit)
+    return errors

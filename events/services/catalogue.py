@@ -1,0 +1,115 @@
+"""Read models for pages and the API: availability of every workshop in one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from events.extensions import db
+from events.models import (
+    SEAT_HOLDING,
+    Programme,
+    Registration,
+    RegistrationStatus,
+    Theme,
+    Workshop,
+    WorkshopStatus,
+    utcnow,
+)
+
+PUBLIC_STATUSES = (WorkshopStatus.published, WorkshopStatus.cancelled)
+
+
+@dataclass(frozen=True)
+class Availability:
+    workshop: Workshop
+    seats_taken: int
+    waitlist_length: int
+    registration_state: str
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.workshop.capacity - self.seats_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left == 0
+
+    @property
+    def registration_open(self) -> bool:
+        return self.registration_state == "open"
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    programme: Programme
+    participants: int
+
+    @property
+    def places_left(self) -> int:
+        return max(self.programme.capacity - self.participants, 0)
+
+
+def _availability_query():
+    held = func.sum(case((Registration.status.in_(SEAT_HOLDING), 1), else_=0))
+    waiting = func.sum(case((Registration.status == RegistrationStatus.waitlisted, 1), else_=0))
+    return (
+        select(Workshop, func.coalesce(held, 0), func.coalesce(waiting, 0))
+        .outerjoin(Registration, Registration.workshop_id == Workshop.id)
+        .options(joinedload(Workshop.theme))
+        .group_by(Workshop.id)
+        .order_by(Workshop.starts_at, Workshop.id)
+    )
+
+
+def list_workshops(now: datetime | None = None, theme_slug: str | None = None,
+                   include_cancelled: bool = True) -> list[Availability]:
+    """Published (and, by default, cancelled) workshops with their availability."""
+    now = now or utcnow()
+    statuses = PUBLIC_STATUSES if include_cancelled else (WorkshopStatus.published,)
+    query = _availability_query().where(Workshop.status.in_(statuses))
+    if theme_slug:
+        query = query.join(Theme, Theme.id == Workshop.theme_id).where(Theme.slug == theme_slug)
+    return [Availability(w, taken, waiting, w.registration_state(now))
+            for w, taken, waiting in db.session.execute(query).unique().all()]
+
+
+def get_workshop(workshop_id: int, now: datetime | None = None,
+                 public_only: bool = True) -> Availability | None:
+    query = _availability_query().where(Workshop.id == workshop_id)
+    if public_only:
+        query = query.where(Workshop.status.in_(PUBLIC_STATUSES))
+    row = db.session.execute(query).unique().first()
+    if row is None:
+        return None
+    workshop, taken, waiting = row
+    return Availability(workshop, taken, waiting, workshop.registration_state(now or utcnow()))
+
+
+def get_workshop_by_slug(slug: str, now: datetime | None = None) -> Availability | None:
+    workshop_id = db.session.scalar(select(Workshop.id).where(Workshop.slug == slug))
+    return get_workshop(workshop_id, now) if workshop_id else None
+
+
+def programme_figures(programme: Programme | None = None) -> ProgrammeFigures | None:
+    programme = programme or current_programme()
+    if programme is None:
+        return None
+    participants = db.session.scalar(
+        select(func.count(func.distinct(Registration.participant_id)))
+        .join(Workshop, Workshop.id == Registration.workshop_id)
+        .where(Workshop.programme_id == programme.id, Registration.status.in_(SEAT_HOLDING))
+    )
+    return ProgrammeFigures(programme, participants or 0)
+
+
+def current_programme() -> Programme | None:
+    """The programme the site serves (the first one; one programme per site for now)."""
+    return db.session.scalars(select(Programme).order_by(Programme.id).limit(1)).first()
+
+
+def themes() -> list[Theme]:
+    return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.name)))

@@ -1,0 +1,88 @@
+"""One function per message; each renders a text and an HTML template and enqueues it.
+
+Nothing is sent here: the outbox row joins the caller's transaction, so a
+rolled-back change leaves no mail. Logs name registration ids, never addresses.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from events import formatting
+from events.mail.outbox import enqueue
+from events.models import Registration
+from events.services import tokens
+
+format_datetime = formatting.format_datetime
+
+
+def _context(registration: Registration, **extra) -> dict:
+    workshop = registration.workshop
+    config = current_app.config
+    return {
+        "registration": registration,
+        "participant": registration.participant,
+        "workshop": workshop,
+        "when": formatting.format_range(workshop.starts_at, workshop.ends_at),
+        "deadline": formatting.format_datetime(registration.expires_at)
+        if registration.expires_at else None,
+        "manage_url": tokens.manage_url(registration),
+        "base_url": config["BASE_URL"],
+        "contact_name": config["CONTACT_NAME"],
+        "contact_email": config["CONTACT_EMAIL"],
+        **extra,
+    }
+
+
+def _send(kind: str, registration: Registration, subject: str, *, ical: str | None = None,
+          ical_method: str | None = None, **extra) -> None:
+    context = _context(registration, subject=subject, **extra)
+    enqueue(
+        kind=kind,
+        recipient=registration.participant.email,
+        subject=subject,
+        body_text=render_template(f"mail/{kind}.txt", **context),
+        body_html=render_template(f"mail/{kind}.html", **context),
+        registration_id=registration.id,
+        ical=ical,
+        ical_method=ical_method,
+    )
+
+
+def confirm_request(registration: Registration) -> None:
+    _send("confirm_request", registration,
+          f"Bitte bestätigen: {registration.workshop.title}")
+
+
+def waitlisted(registration: Registration, position: int | None) -> None:
+    _send("waitlisted", registration, f"Warteliste: {registration.workshop.title}",
+          position=position)
+
+
+def link_again(registration: Registration, position: int | None) -> None:
+    _send("link_again", registration, f"Ihr persönlicher Link: {registration.workshop.title}",
+          position=position)
+
+
+def confirmed(registration: Registration) -> None:
+    _send("confirmed", registration, f"Anmeldung bestätigt: {registration.workshop.title}")
+
+
+def promoted(registration: Registration) -> None:
+    deadline = formatting.format_datetime(registration.expires_at)
+    _send("promoted", registration,
+          f"Ein Platz ist frei geworden – bitte bis {deadline} bestätigen")
+
+
+def cancelled(registration: Registration, was_confirmed: bool) -> None:
+    _send("cancelled", registration, f"Abmeldung bestätigt: {registration.workshop.title}",
+          was_confirmed=was_confirmed)
+
+
+def expired(registration: Registration) -> None:
+    _send("expired", registration, f"Reservierung abgelaufen: {registration.workshop.title}")
+
+
+def workshop_cancelled(registration: Registration, reason: str) -> None:
+    _send("workshop_cancelled", registration, f"Abgesagt: {registration.workshop.title}",
+          reason=reason)

@@ -1,0 +1,160 @@
+"""JSON API v1 over the same services as the pages, and its OpenAPI document."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from events import formatting
+from events.extensions import csrf, db, limiter
+from events.services import catalogue, seats
+from events.services.applicants import Applicant
+from events.services.catalogue import Availability
+from events.services.errors import DomainError, InvalidInput, NotFound
+from events.web.openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # no cookie-based authority here; the body is JSON, not a form
+
+TEXT_FIELDS = ("name", "email", "municipality", "role", "remarks", "accessibility_needs")
+BOOL_FIELDS = ("consent", "accessibility_consent")
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError):
+    db.session.rollback()
+    return error_response(error.status, error.code, error.message,
+                          getattr(error, "errors", None))
+
+
+def workshop_json(item: Availability) -> dict:
+    workshop = item.workshop
+    return {
+        "id": workshop.id,
+        "slug": workshop.slug,
+        "title": workshop.title,
+        "description": workshop.description,
+        "theme": {"slug": workshop.theme.slug, "name": workshop.theme.name},
+        "starts_at": formatting.isoformat_local(workshop.starts_at),
+        "ends_at": formatting.isoformat_local(workshop.ends_at),
+        "venue": {
+            "name": workshop.venue_name or None,
+            "address": workshop.venue_address or None,
+            "online": bool(workshop.online_url),
+        },
+        "capacity": workshop.capacity,
+        "seats_left": item.seats_left,
+        "waitlist_length": item.waitlist_length,
+        "registration_open": item.registration_open,
+        "registration_state": item.registration_state,
+        "registration_opens_at": formatting.isoformat_local(workshop.registration_opens_at)
+        if workshop.registration_opens_at else None,
+        "registration_closes_at": formatting.isoformat_local(workshop.registration_deadline),
+        "status": workshop.status.value,
+        "url": f"{current_app.config['BASE_URL']}/workshops/{workshop.slug}",
+    }
+
+
+@bp.get("/v1/workshops")
+def list_workshops():
+    items = catalogue.list_workshops(theme_slug=request.args.get("theme") or None)
+    return jsonify(workshops=[workshop_json(item) for item in items])
+
+
+@bp.get("/v1/workshops/<int:workshop_id>")
+def get_workshop(workshop_id: int):
+    item = catalogue.get_workshop(workshop_id)
+    if item is None:
+        raise NotFound()
+    return jsonify(workshop_json(item))
+
+
+@bp.get("/v1/programme")
+def programme():
+    figures = catalogue.programme_figures()
+    if figures is None:
+        raise NotFound("Es ist noch kein Programm angelegt.")
+    return jsonify(
+        name=figures.programme.name,
+        capacity=figures.programme.capacity,
+        participants=figures.participants,
+        places_left=figures.places_left,
+    )
+
+
+def _applicant_from_json(data) -> Applicant:
+    """Type-check the body; raise ``InvalidInput`` with one message per bad field."""
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": "Erwartet wird ein JSON-Objekt."})
+    errors: dict[str, str] = {}
+    values: dict = {}
+    for name in TEXT_FIELDS:
+        value = data.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors[name] = "Erwartet wird ein Text."
+        values[name] = value if isinstance(value, str) else ""
+    for name in BOOL_FIELDS:
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            errors[name] = "Erwartet wird true oder false."
+        values[name] = value is True
+    unknown = sorted(set(data) - set(TEXT_FIELDS) - set(BOOL_FIELDS))
+    for name in unknown:
+        errors[name] = "Dieses Feld ist unbekannt."
+    if errors:
+        raise InvalidInput(errors)
+    return Applicant(**values)
+
+
+def _registration_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTRATION"]
+
+
+@bp.post("/v1/workshops/<int:workshop_id>/registrations")
+@limiter.limit(_registration_limit)
+def register(workshop_id: int):
+    """201 for a new registration, 200 with the current status for a repeated one."""
+    if not request.is_json:
+        return error_response(415, "unsupported_media_type",
+                              "Bitte senden Sie JSON (Content-Type: application/json).")
+    data = request.get_json(silent=True)
+    if data is None:
+        return error_response(400, "invalid_json", "Der Inhalt ist kein gültiges JSON.")
+    if catalogue.get_workshop(workshop_id) is None:
+        raise NotFound()
+    result = seats.register(workshop_id, _applicant_from_json(data))
+    body = {
+        "status": result.status.value,
+        "waitlist_position": result.waitlist_position,
+        "created": result.created,
+        "message": _message(result),
+    }
+    if result.status.value == "pending" and result.registration.expires_at:
+        body["confirm_by"] = formatting.isoformat_local(result.registration.expires_at)
+    db.session.commit()
+    return jsonify(body), 201 if result.created else 200
+
+
+def _message(result: seats.RegistrationResult) -> str:
+    if not result.created:
+        return ("Sie sind bereits angemeldet. Wir haben Ihnen Ihren persönlichen Link "
+                "noch einmal per E-Mail geschickt." if result.link_resent else
+                "Sie sind bereits angemeldet. Ihren persönlichen Link finden Sie in unserer "
+                "E-Mail.")
+    if result.status.value == "pending":
+        return "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail."
+    return f"Der Workshop ist ausgebucht. Sie stehen auf Platz {result.waitlist_position} " \
+           "der Warteliste."
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(current_app.config["BASE_URL"]))

@@ -1,0 +1,242 @@
+"""Fixtures: the app on a migrated database (SQLite and PostgreSQL), factories, a clock.
+
+PostgreSQL tests use a database of their own, created for the test session on
+the server at ``TEST_POSTGRES_URL`` (default: the local server's ``test``
+database as the admin connection). When the server is absent they are skipped
+with the reason, unless ``REQUIRE_POSTGRES=1``, which turns the skip into a
+failure (CI sets it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from events import create_app
+from events.extensions import db
+from events.models import Programme, Theme, Workshop, WorkshopStatus
+from events.services.applicants import Applicant
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "").lower() in {"1", "true", "yes"}
+TEST_SECRET = "test-secret-key-not-for-production"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def base_config(database_url: str, tmp_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": None,
+        "MAIL_DIR": str(tmp_path / "mail"),
+        "BASE_URL": "http://praxis.test",
+        "PROGRAMME_CAPACITY": 150,
+        "MAIL_RETRY_SECONDS": 60,
+    }
+
+
+# --- PostgreSQL ------------------------------------------------------------------------
+
+
+def _postgres_reason() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means: not available
+        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a fresh, migrated database for this test session; dropped at the end."""
+    reason = _postgres_reason()
+    if reason:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    name = f"praxis_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    _migrate(url, Path("/tmp"))
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate(url: str, tmp_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(url, tmp_path))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        tables = [row[0] for row in connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            connection.execute(text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+# --- SQLite ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test (migrations run once)."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.db"
+    _migrate(f"sqlite:///{path}", folder)
+    return path
+
+
+@pytest.fixture
+def database_url(request, tmp_path, sqlite_template):
+    """The database for one test: ``sqlite`` unless parametrised with ``backend``."""
+    backend = getattr(request, "param", None) or "sqlite"
+    if backend == "sqlite":
+        path = tmp_path / "test.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        _truncate(url)
+        yield url
+
+
+def pytest_generate_tests(metafunc):
+    """``@pytest.mark.backends`` runs a test on SQLite and on PostgreSQL."""
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "backends"):
+        metafunc.parametrize("database_url", [
+            pytest.param("sqlite", id="sqlite"),
+            pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+        ], indirect=True)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "backends: run on SQLite and on PostgreSQL")
+
+
+@pytest.fixture
+def config_overrides() -> dict:
+    """Override in a test module to change settings for its ``app``."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, config_overrides):
+    app = create_app({**base_config(database_url, tmp_path), **config_overrides})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -------------------------------------------------------------------------
+
+NOW = datetime(2027, 1, 5, 9, 0, tzinfo=timezone.utc)
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def now() -> datetime:
+    """A fixed 'now' for service calls: Tuesday 5 January 2027, 10:00 in Berlin."""
+    return NOW
+
+
+@pytest.fixture
+def make_programme(app):
+    def make(capacity: int = 150, **fields) -> Programme:
+        n = next(_counter)
+        programme = Programme(slug=f"programm-{n}", name=fields.pop("name", f"Programm {n}"),
+                              capacity=capacity, **fields)
+        db.session.add(programme)
+        db.session.commit()
+        return programme
+    return make
+
+
+@pytest.fixture
+def programme(make_programme) -> Programme:
+    return make_programme()
+
+
+@pytest.fixture
+def theme(app) -> Theme:
+    theme = Theme(slug="integration", name="Integration", description="Integration vor Ort")
+    db.session.add(theme)
+    db.session.commit()
+    return theme
+
+
+@pytest.fixture
+def make_workshop(app, programme, theme):
+    """``make_workshop(capacity=2)``: a published workshop in 14 days, open for registration."""
+    def make(capacity: int = 10, *, programme_=None, starts_in=timedelta(days=14),
+             hours: int = 6, status: WorkshopStatus = WorkshopStatus.published,
+             **fields) -> Workshop:
+        n = next(_counter)
+        starts = fields.pop("starts_at", NOW + starts_in)
+        workshop = Workshop(
+            programme=programme_ or programme, theme=theme,
+            slug=fields.pop("slug", f"workshop-{n}"), title=fields.pop("title", f"Workshop {n}"),
+            description=fields.pop("description", "Beschreibung"),
+            starts_at=starts, ends_at=fields.pop("ends_at", starts + timedelta(hours=hours)),
+            venue_name=fields.pop("venue_name", "Rathaus"),
+            venue_address=fields.pop("venue_address", "Marktplatz 1, 50667 Köln"),
+            capacity=capacity, status=status, **fields)
+        db.session.add(workshop)
+        db.session.commit()
+        return workshop
+    return make
+
+
+def applicant(n: int | str = 1, **fields) -> Applicant:
+    """A valid applicant; ``n`` makes the e-mail address unique."""
+    return Applicant(
+        name=fields.pop("name", f"Person {n}"),
+        email=fields.pop("email", f"person{n}@kommune.example"),
+        municipality=fields.pop("municipality", "Stadt Köln"),
+        role=fields.pop("role", "Integrationsbüro"),
+        consent=fields.pop("consent", True),
+        **fields,
+    )
+
+
+@pytest.fixture
+def make_applicant():
+    return applicant

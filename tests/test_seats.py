@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from events.extensions import db
-from events.models import OutboxMessage, Registration, RegistrationStatus as S
+from events.models import OutboxMessage, Registration, WorkshopStatus
+from events.models import RegistrationStatus as S
 from events.services import seats, workshops
 from events.services.errors import InvalidInput, NotFound, RegistrationClosed, StateConflict
-from events.models import WorkshopStatus
 from tests.conftest import applicant
 
 pytestmark = pytest.mark.backends

@@ -12,6 +12,7 @@ from events.extensions import db
 from events.models.programme import Workshop
 from events.models.types import UTCDateTime, utcnow
 
+
 def normalise_email(email: str) -> str:
     """Trimmed and lower-cased: the identity of a person in the programme."""
     return email.strip().lower()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
 from events.extensions import db
@@ -45,11 +45,11 @@ log = logging.getLogger(__name__)
 S = RegistrationStatus
 
 CLOSED_MESSAGES = {
-    "draft": "Dieser Workshop ist noch nicht veröffentlicht.",
-    "cancelled": "Dieser Workshop wurde abgesagt; eine Anmeldung ist nicht möglich.",
-    "not_yet_open": "Die Anmeldung für diesen Workshop beginnt am %(opens)s.",
-    "closed": "Die Anmeldefrist für diesen Workshop ist abgelaufen.",
-    "past": "Dieser Workshop hat bereits stattgefunden oder läuft gerade.",
+    "draft": _l("Dieser Workshop ist noch nicht veröffentlicht."),
+    "cancelled": _l("Dieser Workshop wurde abgesagt; eine Anmeldung ist nicht möglich."),
+    "not_yet_open": _l("Die Anmeldung für diesen Workshop beginnt am %(opens)s."),
+    "closed": _l("Die Anmeldefrist für diesen Workshop ist abgelaufen."),
+    "past": _l("Dieser Workshop hat bereits stattgefunden oder läuft gerade."),
 }
 
 
@@ -151,7 +151,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     if state != "open":
         opens = workshop.registration_opens_at
         raise RegistrationClosed(
-            _(CLOSED_MESSAGES[state], opens=notify.format_datetime(opens) if opens else "")
+            str(CLOSED_MESSAGES[state]) % {"opens": notify.format_datetime(opens) if opens else ""}
         )
 
     participant = _participant_for(applicant)
@@ -279,10 +279,10 @@ def confirm(registration_id: int, now: datetime | None = None) -> Registration:
 
 
 _STATE_MESSAGES = {
-    S.waitlisted: "Sie stehen noch auf der Warteliste. Sobald ein Platz frei wird, "
-                  "schreiben wir Ihnen.",
-    S.cancelled: "Diese Anmeldung wurde storniert. Sie können sich erneut anmelden.",
-    S.expired: "Die Frist zur Bestätigung ist abgelaufen. Sie können sich erneut anmelden.",
+    S.waitlisted: _l("Sie stehen noch auf der Warteliste. Sobald ein Platz frei wird, "
+                     "schreiben wir Ihnen."),
+    S.cancelled: _l("Diese Anmeldung wurde storniert. Sie können sich erneut anmelden."),
+    S.expired: _l("Die Frist zur Bestätigung ist abgelaufen. Sie können sich erneut anmelden."),
 }
 
 

@@ -128,7 +128,6 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     Registering again while pending, confirmed or waitlisted creates nothing and
     mails the personal link again (at most once per ``LINK_RESEND_MINUTES``).
     """
-    now = now or utcnow()
     applicant = applicant.cleaned()
     errors = validate(applicant)
     if errors:
@@ -141,6 +140,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     if programme_id is None:
         raise NotFound()
     programme = lock_programme(programme_id)
+    now = now or utcnow()  # after the lock, so requested_at follows the serialised order
     workshop = db.session.execute(
         select(Workshop).where(Workshop.id == workshop_id)
         .execution_options(populate_existing=True)

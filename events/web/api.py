@@ -1,13 +1,19 @@
-"""JSON API v1 over the same services as the pages, and its OpenAPI document."""
+"""JSON API v1 over the same services as the pages, and its OpenAPI document.
+
+Every error is JSON: ``{"error": {"code", "message", "fields"?}}`` (``fields`` maps
+a field name to a German message; 422 only). The personal link of a registration
+never appears in an answer: it only ever travels by e-mail.
+"""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import BadRequest
 
 from events import formatting
 from events.extensions import csrf, db, limiter
 from events.services import catalogue, seats
-from events.services.applicants import Applicant
+from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import DomainError, InvalidInput, NotFound
 from events.web.openapi import openapi_document
@@ -69,6 +75,7 @@ def list_workshops():
 
 @bp.get("/v1/workshops/<int:workshop_id>")
 def get_workshop(workshop_id: int):
+    """The workshop; 404 for an unknown one and for a draft."""
     item = catalogue.get_workshop(workshop_id)
     if item is None:
         raise NotFound()
@@ -88,17 +95,20 @@ def programme():
     )
 
 
-def _applicant_from_json(data) -> Applicant:
-    """Type-check the body; raise ``InvalidInput`` with one message per bad field."""
+def applicant_from_json(data) -> Applicant:
+    """Check the body's shape and content; raise ``InvalidInput`` naming every bad field.
+
+    Types are checked here (JSON has them, forms do not); the content rules are
+    the service's own ``validate``, asked here too so that one answer names every
+    problem at once. The service checks again before it writes.
+    """
     if not isinstance(data, dict):
         raise InvalidInput({"body": "Erwartet wird ein JSON-Objekt."})
     errors: dict[str, str] = {}
     values: dict = {}
     for name in TEXT_FIELDS:
-        value = data.get(name, "")
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
             errors[name] = "Erwartet wird ein Text."
         values[name] = value if isinstance(value, str) else ""
     for name in BOOL_FIELDS:
@@ -106,12 +116,13 @@ def _applicant_from_json(data) -> Applicant:
         if not isinstance(value, bool):
             errors[name] = "Erwartet wird true oder false."
         values[name] = value is True
-    unknown = sorted(set(data) - set(TEXT_FIELDS) - set(BOOL_FIELDS))
-    for name in unknown:
+    for name in sorted(set(data) - set(TEXT_FIELDS) - set(BOOL_FIELDS)):
         errors[name] = "Dieses Feld ist unbekannt."
+    applicant = Applicant(**values)
+    errors = {**validate(applicant.cleaned()), **errors}  # a type error says more
     if errors:
         raise InvalidInput(errors)
-    return Applicant(**values)
+    return applicant
 
 
 def _registration_limit() -> str:
@@ -121,16 +132,22 @@ def _registration_limit() -> str:
 @bp.post("/v1/workshops/<int:workshop_id>/registrations")
 @limiter.limit(_registration_limit)
 def register(workshop_id: int):
-    """201 for a new registration, 200 with the current status for a repeated one."""
+    """201 for a new registration, 200 with the current status for a repeated one.
+
+    415 for a body that is not JSON, 400 for malformed JSON, 422 for bad fields,
+    404 for an unknown or draft workshop, 409 when registration is not open,
+    429 when this address sent too many (``RATELIMIT_REGISTRATION``).
+    """
     if not request.is_json:
         return error_response(415, "unsupported_media_type",
                               "Bitte senden Sie JSON (Content-Type: application/json).")
-    data = request.get_json(silent=True)
-    if data is None:
+    try:
+        data = request.get_json()
+    except BadRequest:
         return error_response(400, "invalid_json", "Der Inhalt ist kein gültiges JSON.")
-    if catalogue.get_workshop(workshop_id) is None:
+    if catalogue.get_workshop(workshop_id) is None:  # the address first, then the body
         raise NotFound()
-    result = seats.register(workshop_id, _applicant_from_json(data))
+    result = seats.register(workshop_id, applicant_from_json(data))
     body = {
         "status": result.status.value,
         "waitlist_position": result.waitlist_position,
@@ -144,15 +161,16 @@ def register(workshop_id: int):
 
 
 def _message(result: seats.RegistrationResult) -> str:
+    waiting = (f"Sie stehen auf Platz {result.waitlist_position} der Warteliste."
+               if result.waitlist_position else "")
     if not result.created:
-        return ("Sie sind bereits angemeldet. Wir haben Ihnen Ihren persönlichen Link "
-                "noch einmal per E-Mail geschickt." if result.link_resent else
-                "Sie sind bereits angemeldet. Ihren persönlichen Link finden Sie in unserer "
-                "E-Mail.")
+        link = ("Wir haben Ihnen Ihren persönlichen Link noch einmal per E-Mail geschickt."
+                if result.link_resent else
+                "Ihren persönlichen Link finden Sie in unserer E-Mail.")
+        return " ".join(filter(None, ["Sie sind bereits angemeldet.", waiting, link]))
     if result.status.value == "pending":
         return "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail."
-    return f"Der Workshop ist ausgebucht. Sie stehen auf Platz {result.waitlist_position} " \
-           "der Warteliste."
+    return f"Der Workshop ist ausgebucht. {waiting}"
 
 
 @bp.get("/openapi.json")

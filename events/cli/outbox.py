@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
+import time
 
 import click
 from flask import current_app
@@ -35,31 +35,42 @@ def send() -> None:
 def worker(interval: float | None) -> None:
     """Laufe dauerhaft: Reservierungen ablaufen lassen, fällige E-Mails senden.
 
-    Beendet sich sauber bei SIGTERM oder SIGINT (nach der laufenden Nachricht).
+    Beendet sich sauber bei SIGTERM oder SIGINT: nach der laufenden Nachricht,
+    mit Exit-Code 0.
     """
     interval = interval if interval is not None else current_app.config["WORKER_INTERVAL"]
-    stop = threading.Event()
+    stopping = False
 
     def _stop(signum, _frame):
-        log.info("worker: signal %s received, stopping after this round", signum)
-        stop.set()
+        # Only set a flag: a signal handler that takes a lock (threading.Event.set)
+        # can deadlock against the main thread it interrupted.
+        nonlocal stopping
+        stopping = True
+
+    def should_stop() -> bool:
+        return stopping
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"Worker läuft (alle {interval:g} s). Beenden mit Strg+C oder SIGTERM.")
-    while not stop.is_set():
+    while not stopping:
         try:
-            jobs.run_due()
+            expired = jobs.run_due()
             db.session.commit()
-            report = sender.send_due()
+            if expired.get("expired"):
+                log.info("worker: %s reservation(s) expired", expired["expired"])
+            report = sender.send_due(should_stop=should_stop)
             if report.sent or report.retried or report.failed:
                 log.info("worker: %s", report)
-        except Exception:  # a bad round must not end the worker
+        except Exception:  # a bad round (database away, …) must not end the worker
             db.session.rollback()
             log.exception("worker: round failed; trying again in %s s", interval)
         finally:
             db.session.remove()
-        stop.wait(interval)
+        deadline = time.monotonic() + interval
+        while not stopping and time.monotonic() < deadline:
+            time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+    log.info("worker: stopped by signal")
     click.echo("Worker beendet.")
 
 

@@ -1,4 +1,4 @@
-"""Turn an outbox row into the exact bytes we hand to the SMTP server.
+"""Turn an outbox row into the exact bytes and envelope we hand to the SMTP server.
 
 Plain messages are ``multipart/alternative`` (text, HTML). With a calendar the
 structure is the one Outlook needs to show a meeting request::
@@ -9,39 +9,103 @@ structure is the one Outlook needs to show a meeting request::
         text/html
         text/calendar; method=REQUEST; charset=UTF-8
       text/calendar (attachment invite.ics)
+
+Everything is 7-bit clean (quoted-printable bodies, RFC 2047 headers): we never
+ask the server for 8BITMIME, and a relay that lacks it must not mangle umlauts.
+A domain with umlauts (``person@köln.de``) goes out as its ASCII form
+(``xn--kln-sna.de``); only a local part with umlauts needs the server's
+SMTPUTF8 extension, and then the headers are UTF-8 as RFC 6532 allows.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime as rfc2822_date
+from email.utils import formataddr, parseaddr
+
+from email_validator import EmailNotValidError, validate_email
 
 from events.models import OutboxMessage, utcnow
 
+TEXT_CTE = "quoted-printable"
 
-def build(message: OutboxMessage, sender: str, reply_to: str | None = None) -> EmailMessage:
-    mime = EmailMessage(policy=SMTP)
-    mime["From"] = sender
-    mime["To"] = message.recipient
+
+class UnsendableAddress(ValueError):
+    """The recipient address cannot be put on the wire (a permanent failure)."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What ``sendmail`` needs: envelope addresses, ESMTP options and the bytes."""
+
+    mail_from: str
+    rcpt_to: str
+    mail_options: tuple[str, ...]
+    raw: bytes
+
+
+def address_of(sender: str | tuple[str, str]) -> str:
+    """The bare address of ``"Name <addr>"`` or Flask-Mail's ``(name, addr)``."""
+    if isinstance(sender, tuple):
+        return sender[1]
+    return parseaddr(sender)[1]
+
+
+def header_of(sender: str | tuple[str, str]) -> str:
+    return formataddr(sender) if isinstance(sender, tuple) else sender
+
+
+def wire_address(address: str) -> tuple[str, bool]:
+    """Return the address as it goes on the wire and whether it needs SMTPUTF8.
+
+    Raises ``UnsendableAddress`` for an address that is not valid at all.
+    """
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise UnsendableAddress(f"ungültige Empfängeradresse: {exc}") from None
+    if checked.ascii_email:
+        return checked.ascii_email, False
+    return checked.normalized, True
+
+
+def build(message: OutboxMessage, sender: str | tuple[str, str],
+          reply_to: str | None = None) -> EmailMessage:
+    """The MIME message for ``message`` (headers and parts; the same bytes on every retry)."""
+    rcpt, smtputf8 = wire_address(message.recipient)
+    mime = EmailMessage(policy=SMTPUTF8 if smtputf8 else SMTP)
+    mime["From"] = header_of(sender)
+    mime["To"] = rcpt
     if reply_to:
         mime["Reply-To"] = reply_to
     mime["Subject"] = message.subject
+    # The time it was queued, not sent: a retry must produce the same message.
     mime["Date"] = rfc2822_date(message.created_at or utcnow())
     mime["Message-ID"] = message.message_id
-    mime["Auto-Submitted"] = "auto-generated"
+    mime["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
     mime["Content-Language"] = "de"
-    mime.set_content(message.body_text, subtype="plain", charset="utf-8")
+    mime.set_content(message.body_text, subtype="plain", charset="utf-8", cte=TEXT_CTE)
     if message.body_html:
-        mime.add_alternative(message.body_html, subtype="html", charset="utf-8")
+        mime.add_alternative(message.body_html, subtype="html", charset="utf-8", cte=TEXT_CTE)
     if message.ical:
         method = (message.ical_method or "PUBLISH").upper()
         if not message.body_html:
             mime.make_alternative()
-        mime.add_alternative(message.ical, subtype="calendar", charset="utf-8",
+        mime.add_alternative(message.ical, subtype="calendar", charset="utf-8", cte=TEXT_CTE,
                              params={"method": method})
         mime.make_mixed()
         mime.add_attachment(message.ical.encode("utf-8"), maintype="text", subtype="calendar",
                             filename="invite.ics" if method != "CANCEL" else "cancel.ics",
                             params={"method": method, "charset": "UTF-8"})
     return mime
+
+
+def envelope(message: OutboxMessage, sender: str | tuple[str, str],
+             reply_to: str | None = None) -> Envelope:
+    """Build the message and its envelope; raises ``UnsendableAddress`` (permanent)."""
+    rcpt, smtputf8 = wire_address(message.recipient)
+    raw = build(message, sender, reply_to).as_bytes()
+    options = ("SMTPUTF8", "BODY=8BITMIME") if smtputf8 else ()
+    return Envelope(mail_from=address_of(sender), rcpt_to=rcpt, mail_options=options, raw=raw)

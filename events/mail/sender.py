@@ -1,50 +1,82 @@
-"""Deliver due outbox messages: claim, send, record — one commit per step.
+"""Deliver due outbox messages: claim, send, record — each step its own short transaction.
 
-Delivery is at-least-once: a crash between the server's 250 and our commit
-sends the message again on the next round; its fixed Message-ID lets the
-receiving client drop the twin.
+Why delivery is at-least-once, never exactly-once: the SMTP server's ``250``
+and our ``COMMIT`` of ``status = sent`` are two separate events that no
+protocol can join. If the process dies, the database connection drops or the
+lease runs out after the server accepted the message but before the commit,
+the row is still ``queued`` and a later round sends it again. Losing mail
+would be worse than a twin, so we accept the twin: the Message-ID is fixed when
+the row is queued and goes out unchanged on every attempt, so mail clients
+and servers that deduplicate by Message-ID drop the second copy.
 
 Claiming works on both backends: the claim transaction is serialised
-(``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
+(``BEGIN IMMEDIATE`` on SQLite; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 several workers never pick the same row) and pushes ``next_attempt_at`` a
 lease into the future before the message leaves the transaction. The SMTP
-conversation itself holds no database lock.
+conversation itself runs outside any transaction.
+
+Failures: a 5xx for the message (or ``MAIL_MAX_ATTEMPTS`` used up) marks it
+``failed``; a 4xx, a timeout or a dropped connection retries it later with
+exponential backoff. When the server cannot be reached at all, every due
+message is deferred in one go (each counts the attempt), so a dead server
+costs one ``MAIL_TIMEOUT`` per round, not one per message.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
+import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from flask import current_app
 from flask_mail import Connection
 from sqlalchemy import func, select
 
-from events.extensions import db, mail
+from events.extensions import db
 from events.mail import mime
 from events.models import OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=6)
+DEFAULT_RETRY_SECONDS = 60
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:@\[\]]+@[^\s<>\"'(),;:\[\]]+")
+
+
+def redact(text: str) -> str:
+    """Remove e-mail addresses from server replies before they reach a log or the CLI."""
+    return _ADDRESS.sub("[Adresse]", text)
 
 
 class TimeoutConnection(Connection):
-    """Flask-Mail's connection, with ``MAIL_TIMEOUT`` on the socket (it has none)."""
+    """Flask-Mail's connection with ``MAIL_TIMEOUT`` on every socket operation.
+
+    Flask-Mail opens ``smtplib.SMTP`` without a timeout (a silent server blocks
+    forever) and without a TLS context (``smtplib`` then accepts any
+    certificate). This one passes both.
+    """
 
     def __init__(self, state, timeout: float) -> None:
         super().__init__(state)
         self.timeout = timeout
 
-    def configure_host(self):
-        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = cls(self.mail.server, self.mail.port, timeout=self.timeout)
+    def configure_host(self) -> smtplib.SMTP:
+        context = ssl.create_default_context()
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(self.mail.server, self.mail.port, timeout=self.timeout,
+                                    context=context)
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=self.timeout)
         try:
+            host.ehlo_or_helo_if_needed()
             if self.mail.use_tls:
-                host.starttls()
+                host.starttls(context=context)
+                host.ehlo()
             if self.mail.username and self.mail.password:
                 host.login(self.mail.username, self.mail.password)
         except BaseException:
@@ -52,8 +84,15 @@ class TimeoutConnection(Connection):
             raise
         return host
 
-    def send_raw(self, sender: str, recipients: list[str], raw: bytes) -> None:
-        self.host.sendmail(sender, recipients, raw)
+    def send_envelope(self, envelope: mime.Envelope) -> None:
+        self.host.sendmail(envelope.mail_from, [envelope.rcpt_to], envelope.raw,
+                           list(envelope.mail_options))
+
+    def drop(self) -> None:
+        """Forget the connection without talking to the server again."""
+        if self.host is not None:
+            self.host.close()
+        self.host = None
 
     def close(self) -> None:
         if self.host is None:
@@ -76,134 +115,259 @@ class SendReport:
         return f"{self.sent} gesendet, {self.retried} zurückgestellt, {self.failed} fehlgeschlagen"
 
 
-class _Failure(Exception):
-    def __init__(self, text: str, permanent: bool, connection_broken: bool):
-        super().__init__(text)
-        self.permanent = permanent
-        self.connection_broken = connection_broken
+@dataclass(frozen=True)
+class Failure:
+    text: str
+    #: The message itself was refused (5xx) or cannot be sent: do not retry.
+    permanent: bool = False
+    #: The connection is unusable afterwards: drop it.
+    drop_connection: bool = False
+    #: The server is unwell (network, protocol): end the round, the rest waits.
+    end_round: bool = False
 
 
-def _classify(exc: Exception) -> _Failure:
-    """Sort an SMTP error into permanent (5xx on this message) or transient."""
+class ServerUnavailable(Exception):
+    """Connecting, greeting, STARTTLS or login failed: nothing can be sent this round."""
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}"
+
+
+def classify(exc: Exception) -> Failure:
+    """Sort an error from sending one message into permanent or transient."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in exc.recipients.values()]
-        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
-        return _Failure(f"recipient refused: {codes}", permanent, False)
+        code, text = next(iter(exc.recipients.values()), (0, b""))
+        lost = code == 421  # smtplib has closed the connection
+        return Failure(f"Empfänger abgelehnt: {_reply(code, text)}", 500 <= code < 600,
+                       lost, lost)
     if isinstance(exc, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
-        text = f"{exc.smtp_code} {exc.smtp_error!r}"
-        return _Failure(text, 500 <= exc.smtp_code < 600, False)
-    if isinstance(exc, smtplib.SMTPResponseException):  # connect, helo, auth: server-wide
-        return _Failure(f"{exc.smtp_code} {exc.smtp_error!r}", False, True)
-    if isinstance(exc, (smtplib.SMTPException, OSError)):  # refused, timeout, disconnected
-        return _Failure(f"{type(exc).__name__}: {exc}", False, True)
-    return _Failure(f"{type(exc).__name__}: {exc}", False, True)
+        code, lost = exc.smtp_code, exc.smtp_code == 421 or exc.smtp_code < 400
+        return Failure(_reply(code, exc.smtp_error), 500 <= code < 600, lost, lost)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # SMTPUTF8 needed, server lacks it
+        return Failure(f"vom Server nicht unterstützt: {exc}", permanent=True)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return Failure(_reply(exc.smtp_code, exc.smtp_error), drop_connection=True,
+                       end_round=True)
+    if isinstance(exc, (smtplib.SMTPException, OSError)):  # timeout, reset, disconnected
+        return Failure(f"{type(exc).__name__}: {exc}", drop_connection=True, end_round=True)
+    # Not the server's doing (e.g. an encoding error half-way through a command):
+    # this message cannot go; a fresh connection for the next one.
+    return Failure(f"{type(exc).__name__}: {exc}", permanent=True, drop_connection=True)
 
 
-def _lease() -> timedelta:
-    return timedelta(seconds=max(300.0, 10 * current_app.config["MAIL_TIMEOUT"]))
+# --- transactions ----------------------------------------------------------------------
 
 
-def claim_next(now: datetime) -> int | None:
-    """Claim the next due message for this worker and commit the claim."""
+def _begin_write() -> None:
+    """Start a write transaction: ``BEGIN IMMEDIATE`` on SQLite (see ``events.database``).
+
+    A deferred SQLite transaction that reads and then writes fails at once with
+    "database is locked" when another worker wrote in between; an immediate one
+    waits its turn. A read-only transaction left open by the caller is ended;
+    unflushed changes are a programming error (we must not commit them).
+    """
     session = db.session()
     if session.in_transaction():
-        session.commit()
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("commit pending changes before sending mail")
+        session.rollback()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    message = session.scalars(
+
+
+def _due(now: datetime):
+    return (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
         .with_for_update(skip_locked=True)
-    ).first()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _lease() -> timedelta:
+    """How long a claim keeps other workers off: longer than any SMTP conversation."""
+    return timedelta(seconds=max(300.0, 10 * current_app.config["MAIL_TIMEOUT"]))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    registration_id: int | None
+    kind: str
+    created_at: datetime
+    envelope: mime.Envelope | None
+    error: str = ""
+
+
+def claim_next(now: datetime) -> Claimed | None:
+    """Claim the next due message for this worker, build its bytes, commit the claim."""
+    config = current_app.config
+    _begin_write()
+    message = db.session.scalars(_due(now).limit(1)).first()
     if message is None:
-        session.commit()
+        db.session.commit()
         return None
     message.attempts += 1
     message.next_attempt_at = now + _lease()
-    message_id = message.id
-    session.commit()
-    return message_id
+    error, envelope = "", None
+    try:
+        envelope = mime.envelope(message, config["MAIL_DEFAULT_SENDER"],
+                                 reply_to=_reply_to())
+    except Exception as exc:  # noqa: BLE001 - a message we cannot build fails, not the worker
+        error = f"Nachricht nicht erstellbar: {type(exc).__name__}: {exc}"
+    claimed = Claimed(message.id, message.registration_id, message.kind,
+                      message.created_at or now, envelope, error)
+    db.session.commit()
+    return claimed
 
 
-def _write_file(message: OutboxMessage, raw: bytes) -> Path:
-    folder = Path(current_app.config["MAIL_DIR"])
+def _reply_to() -> str | None:
+    config = current_app.config
+    if not config.get("CONTACT_EMAIL"):
+        return None
+    return mime.header_of((config.get("CONTACT_NAME") or "", config["CONTACT_EMAIL"]))
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    base = timedelta(seconds=current_app.config.get("MAIL_RETRY_SECONDS", DEFAULT_RETRY_SECONDS))
+    return min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _apply_failure(message: OutboxMessage, failure: Failure, now: datetime,
+                   report: SendReport, *, quiet: bool = False) -> None:
+    text = redact(failure.text)[:2000]
+    message.last_error = text
+    report.errors.append(text)
+    if failure.permanent or message.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        message.status = OutboxStatus.failed
+        report.failed += 1
+        log.error("outbox message %s (%s, registration %s) failed after %s attempt(s): %s",
+                  message.id, message.kind, message.registration_id, message.attempts, text)
+        return
+    delay = _retry_delay(message.attempts)
+    message.next_attempt_at = now + delay
+    report.retried += 1
+    if not quiet:
+        log.warning("outbox message %s (%s, registration %s) will be retried in %s: %s",
+                    message.id, message.kind, message.registration_id, delay, text)
+
+
+def _record_failure(claimed: Claimed, failure: Failure, now: datetime,
+                    report: SendReport) -> None:
+    _begin_write()
+    message = db.session.get(OutboxMessage, claimed.id, populate_existing=True)
+    if message is not None:
+        _apply_failure(message, failure, now, report)
+    db.session.commit()
+
+
+def _record_sent(claimed: Claimed, report: SendReport) -> None:
+    _begin_write()
+    message = db.session.get(OutboxMessage, claimed.id, populate_existing=True)
+    if message is not None:
+        message.status = OutboxStatus.sent
+        message.sent_at = utcnow()
+        message.last_error = ""
+    db.session.commit()
+    report.sent += 1
+    log.info("outbox message %s (%s, registration %s) sent", claimed.id, claimed.kind,
+             claimed.registration_id)
+
+
+def _defer_all(claimed: Claimed, failure: Failure, now: datetime, report: SendReport) -> None:
+    """The server is unreachable: the claimed message and every other due one wait.
+
+    Each counts an attempt, exactly as if it had been tried on its own.
+    """
+    _begin_write()
+    claimed_row = db.session.get(OutboxMessage, claimed.id, populate_existing=True)
+    others = [m for m in db.session.scalars(_due(now)) if m.id != claimed.id]
+    for message in others:
+        message.attempts += 1
+    for message in ([claimed_row] if claimed_row else []) + others:
+        _apply_failure(message, failure, now, report, quiet=True)
+    db.session.commit()
+    log.warning("%s; %s message(s) deferred with backoff", redact(failure.text),
+                len(others) + (claimed_row is not None))
+
+
+# --- transports ------------------------------------------------------------------------
+
+
+def _write_file(folder: Path, claimed: Claimed) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = (message.created_at or utcnow()).strftime("%Y%m%d-%H%M%S")
-    path = folder / f"{stamp}-{message.id:06d}-{message.kind}.eml"
-    path.write_bytes(raw)
+    stamp = claimed.created_at.strftime("%Y%m%d-%H%M%S")
+    path = folder / f"{stamp}-{claimed.id:06d}-{claimed.kind}.eml"
+    partial = path.with_suffix(".eml.part")
+    partial.write_bytes(claimed.envelope.raw)
+    partial.replace(path)  # a reader never sees half a message
     return path
 
 
-def _record_failure(message: OutboxMessage, failure: _Failure, now: datetime,
-                    report: SendReport) -> None:
-    config = current_app.config
-    message.last_error = str(failure)[:2000]
-    if failure.permanent or message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-        message.status = OutboxStatus.failed
-        report.failed += 1
-        log.error("outbox message %s (registration %s) failed after %s attempt(s): %s",
-                  message.id, message.registration_id, message.attempts, failure)
-    else:
-        base = timedelta(seconds=config.get("MAIL_RETRY_SECONDS", 60))
-        delay = min(base * (2 ** (message.attempts - 1)), MAX_BACKOFF)
-        message.next_attempt_at = now + delay
-        report.retried += 1
-        log.warning("outbox message %s (registration %s) will be retried in %s: %s",
-                    message.id, message.registration_id, delay, failure)
-    report.errors.append(str(failure))
+def send_due(now: datetime | None = None, limit: int | None = None,
+             should_stop: Callable[[], bool] = lambda: False) -> SendReport:
+    """Send what is due once and return what happened; never raises for a mail failure.
 
-
-def send_due(now: datetime | None = None, limit: int | None = None) -> SendReport:
-    """Send what is due once. A connection failure ends the round (the rest stays due)."""
+    ``now`` fixes the clock of the whole round (tests); by default the real
+    time is read at each step. ``should_stop`` is checked between messages (the
+    worker's SIGTERM). With no ``MAIL_SERVER`` the messages are written to
+    ``MAIL_DIR`` as ``.eml`` files. Raises ``RuntimeError`` if the session holds
+    unflushed changes; ends a read-only transaction the caller left open.
+    """
+    clock = (lambda: now) if now is not None else utcnow
     report = SendReport()
     config = current_app.config
-    sender = config["MAIL_DEFAULT_SENDER"]
-    to_files = not config.get("MAIL_SERVER")
-    connection: TimeoutConnection | None = None
+    folder = None if config.get("MAIL_SERVER") else Path(config["MAIL_DIR"])
+    connection = TimeoutConnection(current_app.extensions["mail"], config["MAIL_TIMEOUT"])
     try:
-        while limit is None or report.sent + report.retried + report.failed < limit:
-            message_id = claim_next(now or utcnow())
-            if message_id is None:
+        while (limit is None or report.sent + report.retried + report.failed < limit) \
+                and not should_stop():
+            claimed = claim_next(clock())
+            if claimed is None:
                 break
-            message = db.session.get(OutboxMessage, message_id)
-            raw = mime.build(message, sender, reply_to=config.get("CONTACT_EMAIL")).as_bytes()
+            if claimed.envelope is None:
+                _record_failure(claimed, Failure(claimed.error, permanent=True), clock(), report)
+                continue
             try:
-                if to_files:
-                    path = _write_file(message, raw)
-                    log.info("mail %s (registration %s) written to %s", message.id,
-                             message.registration_id, path)
+                if folder is not None:
+                    path = _write_file(folder, claimed)
+                    log.info("outbox message %s (registration %s) written to %s", claimed.id,
+                             claimed.registration_id, path)
                 else:
-                    if connection is None:
-                        connection = TimeoutConnection(mail.state, config["MAIL_TIMEOUT"])
-                        connection.host = connection.configure_host()
-                    connection.send_raw(sender, [message.recipient], raw)
+                    if connection.host is None:
+                        try:
+                            connection.host = connection.configure_host()
+                        except Exception as exc:  # noqa: BLE001 - server-wide, see below
+                            raise ServerUnavailable(
+                                f"Mailserver nicht erreichbar: {classify(exc).text}") from exc
+                    connection.send_envelope(claimed.envelope)
+            except ServerUnavailable as exc:
+                _defer_all(claimed, Failure(str(exc), end_round=True), clock(), report)
+                break
             except Exception as exc:  # noqa: BLE001 - every failure is recorded, none lost
-                failure = _classify(exc)
-                _record_failure(message, failure, utcnow(), report)
-                db.session.commit()
-                if failure.connection_broken:
-                    if connection is not None:
-                        connection.host and connection.host.close()
-                        connection.host = None
-                    connection = None
+                failure = classify(exc)
+                if failure.drop_connection:
+                    connection.drop()
+                _record_failure(claimed, failure, clock(), report)
+                if failure.end_round:
                     break
                 continue
-            message.status = OutboxStatus.sent
-            message.sent_at = utcnow()
-            message.last_error = ""
-            db.session.commit()
-            report.sent += 1
-            log.info("outbox message %s (%s, registration %s) sent", message.id, message.kind,
-                     message.registration_id)
+            # At-least-once: the server has the message now. Should we die before
+            # this commit, the row stays queued and goes out again (same Message-ID).
+            _record_sent(claimed, report)
     finally:
-        if connection is not None:
-            connection.close()
+        connection.close()
     return report
 
 
+# --- operator commands -----------------------------------------------------------------
+
+
 def retry_failed() -> int:
-    """Queue every failed message again, due now; return how many."""
+    """Queue every failed message again, due now; return how many. The caller commits."""
     messages = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)
     ).all()

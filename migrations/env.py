@@ -9,9 +9,11 @@ from alembic import context
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging from alembic.ini, but only when nobody configured logging yet: under
+# pytest (or an app that set up its own handlers) fileConfig would remove the
+# root logger's handlers, e.g. pytest's log capture.
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
@@ -33,6 +35,9 @@ def get_engine_url():
 # target_metadata = mymodel.Base.metadata
 config.set_main_option('sqlalchemy.url', get_engine_url())
 target_db = current_app.extensions['migrate'].db
+# Every table, whatever the app happened to import: a model module that nobody
+# imported would be invisible to autogenerate (cookiecutter-flask #149).
+import events.models  # noqa: E402,F401
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:

@@ -61,6 +61,7 @@ class RecordingHandler:
         self.received: list[Received] = []
         self.refused: list[str] = []  # Message-IDs answered with an error
         self.gate_sessions = 0
+        self.delay = 0.0  # seconds before answering DATA: a slow server
         self._tempfailed: set[str] = set()
         self._sessions: set[int] = set()
         self._gate: asyncio.Event | None = None
@@ -71,6 +72,8 @@ class RecordingHandler:
         message_id = email.message_from_bytes(raw, policy=default)["Message-ID"]
         if self.gate_sessions:
             await self._wait_for_sessions(id(session))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
             if self.behaviour == REJECT:
                 self.refused.append(message_id)

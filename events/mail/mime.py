@@ -85,7 +85,6 @@ def build(message: OutboxMessage, sender: str | tuple[str, str],
     mime["Date"] = rfc2822_date(message.created_at or utcnow())
     mime["Message-ID"] = message.message_id
     mime["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
-    mime["Content-Language"] = "de"
     mime.set_content(message.body_text, subtype="plain", charset="utf-8", cte=TEXT_CTE)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html", charset="utf-8", cte=TEXT_CTE)
@@ -99,6 +98,8 @@ def build(message: OutboxMessage, sender: str | tuple[str, str],
         mime.add_attachment(message.ical.encode("utf-8"), maintype="text", subtype="calendar",
                             filename="invite.ics" if method != "CANCEL" else "cancel.ics",
                             params={"method": method, "charset": "UTF-8"})
+    # Last: making a message multipart moves every Content-* header into its first part.
+    mime["Content-Language"] = "de"
     return mime
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
-from events.models.programme import Workshop
+from events.models.programme import Workshop, ical_host
 from events.models.types import UTCDateTime, utcnow
 
 
@@ -39,6 +40,8 @@ class Participant(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     municipality: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(200), default="")
+    #: Random salt of the personal calendar feed's token; a new salt revokes the old feed URL.
+    feed_salt: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     registrations: Mapped[list[Registration]] = relationship(back_populates="participant")
@@ -84,6 +87,12 @@ class Registration(db.Model):
         Index("ix_registration_workshop_status", "workshop_id", "status"),
         Index("ix_registration_status_expires", "status", "expires_at"),
     )
+
+    @property
+    def ical_uid(self) -> str:
+        """UID of this participant's copy of the event: the same for ever, for every
+        invitation, update and cancellation (the row is reused on re-registration)."""
+        return f"registration-{self.id}@{ical_host()}"
 
     @property
     def holds_seat(self) -> bool:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
 from events.models.types import UTCDateTime, utcnow
+
+
+def ical_host() -> str:
+    """The host in every iCalendar UID: ICAL_UID_HOST, else the host of BASE_URL."""
+    config = current_app.config
+    return config.get("ICAL_UID_HOST") or urlsplit(config["BASE_URL"]).hostname or "localhost"
 
 
 class WorkshopStatus(str, enum.Enum):
@@ -89,6 +97,11 @@ class Workshop(db.Model):
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     )
+
+    @property
+    def ical_uid(self) -> str:
+        """UID of the workshop in feeds and downloads; never changes."""
+        return f"workshop-{self.id}@{ical_host()}"
 
     @property
     def is_online(self) -> bool:

@@ -2,15 +2,21 @@
 
 Nothing is sent here: the outbox row joins the caller's transaction, so a
 rolled-back change leaves no mail. Logs name registration ids, never addresses.
+
+Messages about a confirmed place carry the participant's copy of the event
+(``events.ical``): REQUEST on confirmation, on every change of the workshop and
+with the reminder; CANCEL when the place ends. Each new version raises
+``Registration.ical_sequence`` here, where it is sent, so the SEQUENCE a client
+sees always rises (a reminder re-sends the current version unchanged).
 """
 
 from __future__ import annotations
 
 from flask import current_app, render_template
 
-from events import formatting
+from events import formatting, ical
 from events.mail.outbox import enqueue
-from events.models import Registration
+from events.models import Registration, RegistrationStatus
 from events.services import tokens
 
 format_datetime = formatting.format_datetime
@@ -49,6 +55,15 @@ def _send(kind: str, registration: Registration, subject: str, *, ical: str | No
     )
 
 
+def _calendar(registration: Registration, method: str, *, new_version: bool = True) -> dict:
+    """The ``ical``/``ical_method`` arguments of ``_send``; a new version raises SEQUENCE."""
+    if new_version:
+        registration.ical_sequence = (registration.ical_sequence or 0) + 1
+    return {"ical": ical.invitation(registration, method,
+                                    manage_url=tokens.manage_url(registration)),
+            "ical_method": method}
+
+
 def confirm_request(registration: Registration) -> None:
     _send("confirm_request", registration,
           f"Bitte bestätigen: {registration.workshop.title}")
@@ -65,7 +80,9 @@ def link_again(registration: Registration, position: int | None) -> None:
 
 
 def confirmed(registration: Registration) -> None:
-    _send("confirmed", registration, f"Anmeldung bestätigt: {registration.workshop.title}")
+    """The invitation: METHOD:REQUEST, also after a promotion (the same path)."""
+    _send("confirmed", registration, f"Anmeldung bestätigt: {registration.workshop.title}",
+          **_calendar(registration, "REQUEST"))
 
 
 def promoted(registration: Registration) -> None:
@@ -75,14 +92,35 @@ def promoted(registration: Registration) -> None:
 
 
 def cancelled(registration: Registration, was_confirmed: bool) -> None:
+    """A confirmed participant's copy is withdrawn with METHOD:CANCEL."""
+    calendar = _calendar(registration, "CANCEL") if was_confirmed else {}
     _send("cancelled", registration, f"Abmeldung bestätigt: {registration.workshop.title}",
-          was_confirmed=was_confirmed)
+          was_confirmed=was_confirmed, **calendar)
 
 
 def expired(registration: Registration) -> None:
     _send("expired", registration, f"Reservierung abgelaufen: {registration.workshop.title}")
 
 
-def workshop_cancelled(registration: Registration, reason: str) -> None:
+def workshop_cancelled(registration: Registration, reason: str,
+                       was_confirmed: bool = False) -> None:
+    calendar = _calendar(registration, "CANCEL") if was_confirmed else {}
     _send("workshop_cancelled", registration, f"Abgesagt: {registration.workshop.title}",
-          reason=reason)
+          reason=reason, was_confirmed=was_confirmed, **calendar)
+
+
+def workshop_changed(registration: Registration, changes: list[str]) -> None:
+    """Time, place or title changed; ``changes`` are German lines "Beginn: … (bisher …)".
+
+    A confirmed participant gets the updated REQUEST (same UID, higher SEQUENCE).
+    """
+    confirmed = registration.status == RegistrationStatus.confirmed
+    calendar = _calendar(registration, "REQUEST") if confirmed else {}
+    _send("workshop_changed", registration, f"Geändert: {registration.workshop.title}",
+          changes=changes, has_calendar=confirmed, **calendar)
+
+
+def reminder(registration: Registration) -> None:
+    """The reminder before the workshop, with the current calendar version again."""
+    _send("reminder", registration, f"Erinnerung: {registration.workshop.title}",
+          **_calendar(registration, "REQUEST", new_version=False))

@@ -1,4 +1,9 @@
-"""Changing workshops: capacity, publishing and cancelling — under the programme lock."""
+"""Changing workshops: capacity, publishing, editing and cancelling — under the programme lock.
+
+Every change that a calendar feed shows bumps ``Programme.feed_version`` (the
+feeds' ETag); every change of what a participant's calendar holds raises
+``Workshop.sequence`` and sends the participants a new version.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from events import formatting
 from events.extensions import db
 from events.models import Registration, RegistrationStatus, Workshop, WorkshopStatus, utcnow
 from events.services import notify
@@ -88,15 +94,145 @@ def cancel_workshop(workshop_id: int, reason: str = "", now: datetime | None = N
                                    Registration.status.in_(ACTIVE))
         .order_by(Registration.id)
     ).all()
+    was_confirmed = {registration.id for registration in affected
+                     if registration.status == S.confirmed}
     for registration in affected:
         registration.status = S.cancelled
         registration.status_changed_at = registration.cancelled_at = now
         registration.expires_at = None
-        registration.ical_sequence += 1
         registration.accessibility_needs = registration.accessibility_consent_at = None
     db.session.flush()
-    for registration in affected:
-        notify.workshop_cancelled(registration, workshop.cancel_reason)
+    for registration in affected:  # confirmed ones get METHOD:CANCEL (SEQUENCE raised there)
+        notify.workshop_cancelled(registration, workshop.cancel_reason,
+                                  was_confirmed=registration.id in was_confirmed)
     log.info("workshop %s cancelled; %s registrations ended", workshop.id, len(affected))
     promote(programme, now)
     return affected
+
+
+def unpublish(workshop_id: int) -> Workshop:
+    """Take a published workshop back to draft; only while nobody is registered.
+
+    Raises ``StateConflict`` when it is cancelled or has active registrations
+    (those must be told: cancel the workshop instead).
+    """
+    workshop, programme = _locked_workshop(workshop_id)
+    if workshop.status == WorkshopStatus.cancelled:
+        raise StateConflict("Ein abgesagter Workshop kann nicht zurückgezogen werden.")
+    active = db.session.scalar(
+        select(db.func.count(Registration.id)).where(Registration.workshop_id == workshop.id,
+                                                     Registration.status.in_(ACTIVE)))
+    if active:
+        raise StateConflict("Für diesen Workshop gibt es Anmeldungen. Bitte sagen Sie ihn ab, "
+                            "damit alle Angemeldeten informiert werden.")
+    if workshop.status == WorkshopStatus.published:
+        workshop.status = WorkshopStatus.draft
+        programme.feed_version += 1
+    return workshop
+
+
+#: Fields of ``update_workshop`` and how the e-mail names them.
+EDITABLE = {
+    "title": "Titel",
+    "description": "Beschreibung",
+    "venue_name": "Ort",
+    "venue_address": "Adresse",
+    "online_url": "Zugangslink",
+}
+
+
+def update_workshop(workshop_id: int, *, starts_at: datetime | None = None,
+                    ends_at: datetime | None = None, venue_name: str | None = None,
+                    venue_address: str | None = None, online_url: str | None = None,
+                    title: str | None = None, description: str | None = None,
+                    now: datetime | None = None) -> list[str]:
+    """Change time, place, link, title or description; ``None`` leaves a field alone.
+
+    Moving only the start keeps the duration. When something changed: the
+    workshop's SEQUENCE and the programme's feed version rise, and everyone
+    registered is told what changed (German lines, returned too): confirmed
+    participants with an updated invitation (same UID, higher SEQUENCE);
+    pending and waitlisted people with a plain e-mail (the online link only
+    goes to confirmed ones). A changed description alone sends no e-mail.
+    A new start re-arms the reminder. Returns a German summary of what changed
+    (empty: nothing did, and nothing was bumped or sent). Raises ``InvalidInput`` (naive or
+    inverted times, empty title) or ``StateConflict`` (cancelled workshop).
+    """
+    now = now or utcnow()
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is not None and value.tzinfo is None:
+            raise InvalidInput({name: "Bitte geben Sie die Zeit mit Zeitzone an."})
+    if title is not None and not title.strip():
+        raise InvalidInput({"title": "Der Titel darf nicht leer sein."})
+    workshop, programme = _locked_workshop(workshop_id)
+    if workshop.status == WorkshopStatus.cancelled:
+        raise StateConflict("Ein abgesagter Workshop kann nicht mehr geändert werden.")
+
+    old_start, old_end = workshop.starts_at, workshop.ends_at
+    new_start = starts_at or old_start
+    new_end = ends_at or (old_end + (new_start - old_start) if starts_at else old_end)
+    if new_end <= new_start:
+        raise InvalidInput({"ends_at": "Das Ende muss nach dem Beginn liegen."})
+
+    changes: list[str] = []  # for everyone registered
+    link_changed = False
+    if (new_start, new_end) != (old_start, old_end):
+        changes.append(f"Zeit: {formatting.format_range(new_start, new_end)} "
+                       f"(bisher {formatting.format_range(old_start, old_end)})")
+        workshop.starts_at, workshop.ends_at = new_start, new_end
+    values = {"title": title, "description": description, "venue_name": venue_name,
+              "venue_address": venue_address, "online_url": online_url}
+    changed_fields = set()
+    for name, value in values.items():
+        if value is None:
+            continue
+        value = value.strip()
+        old = getattr(workshop, name) or ""
+        if value == old:
+            continue
+        changed_fields.add(name)
+        setattr(workshop, name, value or (None if name == "online_url" else ""))
+        if name == "online_url":
+            link_changed = True
+        elif name in ("venue_name", "venue_address", "title"):
+            changes.append(f"{EDITABLE[name]}: {value or '–'} (bisher {old or '–'})")
+    if not changes and not changed_fields:
+        return []
+
+    workshop.sequence += 1
+    programme.feed_version += 1
+    if new_start != old_start:
+        _rearm(workshop, new_start)
+    db.session.flush()
+    if changes or link_changed:
+        _tell_registered(workshop, changes, link_changed)
+    log.info("workshop %s updated (%s)", workshop.id,
+             ", ".join(sorted(changed_fields | ({"time"} if new_start != old_start
+                                                or new_end != old_end else set()))))
+    return changes + (["Zugangslink geändert (nur an bestätigte Teilnehmende)"]
+                      if link_changed else []) + (
+        ["Beschreibung geändert"] if "description" in changed_fields else [])
+
+
+def _rearm(workshop: Workshop, new_start: datetime) -> None:
+    """A new start: reminders go again, and no confirmation window outlasts the start."""
+    for registration in db.session.scalars(
+            select(Registration).where(Registration.workshop_id == workshop.id,
+                                       Registration.status.in_(ACTIVE))):
+        registration.reminder_sent_at = None
+        if registration.expires_at is not None and registration.expires_at > new_start:
+            registration.expires_at = new_start
+
+
+def _tell_registered(workshop: Workshop, changes: list[str], link_changed: bool) -> None:
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.workshop_id == workshop.id,
+                                   Registration.status.in_(ACTIVE))
+        .order_by(Registration.id)).all()
+    for registration in registrations:
+        lines = list(changes)
+        if link_changed and registration.status == S.confirmed:
+            lines.append("Zugangslink zum Online-Workshop: "
+                         f"{workshop.online_url or 'entfällt'}")
+        if lines:
+            notify.workshop_changed(registration, lines)

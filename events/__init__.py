@@ -75,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(registration.bp)
     app.register_blueprint(api.bp)
+    from events.web import feeds  # .ics feeds and downloads; the pages' calendar helpers
+    app.register_blueprint(feeds.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

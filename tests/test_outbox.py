@@ -20,7 +20,14 @@ from events.mail import sender
 from events.models import OutboxMessage, OutboxStatus, utcnow
 from events.services import seats
 from tests.conftest import applicant
-from tests.smtp_support import REJECT, TEMPFAIL_ONCE, SilentServer, SmtpServer
+from tests.smtp_support import (
+    REJECT,
+    TEMPFAIL_ONCE,
+    SilentServer,
+    SmtpServer,
+    self_signed_certificate,
+    server_tls_context,
+)
 
 pytestmark = pytest.mark.backends
 
@@ -60,7 +67,7 @@ def later(**delta):
 
 
 def test_server_down_while_people_register_then_every_message_arrives_once(
-        smtp, client, make_workshop):
+        smtp, client, runner, make_workshop):
     smtp.stop()
     workshop = make_workshop(capacity=3)
     answers = [register_by_api(client, workshop, n) for n in range(1, 6)]
@@ -77,6 +84,10 @@ def test_server_down_while_people_register_then_every_message_arrives_once(
         assert message.next_attempt_at > before
     assert sender.send_due().sent == 0  # nothing due yet: no new attempt
     assert {m.attempts for m in outbox()} == {1}
+    status = runner.invoke(args=["outbox", "status"]).output
+    assert "in Warteschlange: 5, gesendet: 0, fehlgeschlagen: 0" in status
+    assert "nächster Versuch: #1 (confirm_request)" in status
+    assert "letzter Fehler: Mailserver nicht erreichbar: ConnectionRefusedError" in status
 
     smtp.start()
     report = sender.send_due(now=later(hours=1))
@@ -231,3 +242,22 @@ def test_umlaut_domain_goes_out_as_ascii_and_umlaut_mailbox_uses_smtputf8(smtp, 
     assert second.rcpt_tos == ("müller@kommune.example",)
     assert second.message["To"] == "müller@kommune.example"
     assert first.raw.isascii()  # 7-bit clean: no 8BITMIME needed
+
+
+def test_starttls_checks_the_server_certificate(app, make_workshop, tmp_path, monkeypatch):
+    cert, key = self_signed_certificate(tmp_path)
+    server = SmtpServer(tls_context=server_tls_context(cert, key), require_starttls=True).start()
+    try:
+        app.config.update(MAIL_PORT=server.port, MAIL_USE_TLS=True)
+        mail.init_app(app)
+        register(make_workshop(), 1)
+
+        assert sender.send_due().retried == 1  # a certificate nobody vouches for: no mail
+        assert "CERTIFICATE_VERIFY_FAILED" in outbox()[0].last_error
+        assert server.received == []
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # now the client trusts it
+        assert sender.send_due(now=later(hours=1)).sent == 1
+        assert server.handler.message_ids() == [outbox()[0].message_id]
+    finally:
+        server.stop()

@@ -86,6 +86,12 @@ def status() -> None:
         click.echo(f"älteste fällige Nachricht: #{oldest.id} ({oldest.kind}), angelegt "
                    f"{formatting.format_datetime(oldest.created_at)}, "
                    f"Versuche: {oldest.attempts}")
+    waiting = summary["next_waiting"]
+    if waiting is not None:
+        click.echo(f"nächster Versuch: #{waiting.id} ({waiting.kind}) am "
+                   f"{formatting.format_datetime(waiting.next_attempt_at)}, "
+                   f"Versuche: {waiting.attempts}"
+                   + (f", letzter Fehler: {waiting.last_error}" if waiting.last_error else ""))
     for message in summary["failures"]:
         click.echo(f"fehlgeschlagen: #{message.id} ({message.kind}, Anmeldung "
                    f"{message.registration_id}), Versuche: {message.attempts}, "

@@ -380,7 +380,7 @@ def retry_failed() -> int:
 
 
 def status_summary(now: datetime | None = None) -> dict:
-    """Counts per status, the oldest due message and the failures with their error."""
+    """Counts per status, the oldest due message, the next retry and the failures."""
     now = now or utcnow()
     counts = dict(db.session.execute(
         select(OutboxMessage.status, func.count(OutboxMessage.id)).group_by(OutboxMessage.status)
@@ -390,6 +390,11 @@ def status_summary(now: datetime | None = None) -> dict:
         .where(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(1)
     ).first()
+    next_waiting = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.queued, OutboxMessage.next_attempt_at > now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1)
+    ).first()
     failures = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)
         .order_by(OutboxMessage.id)
@@ -397,5 +402,7 @@ def status_summary(now: datetime | None = None) -> dict:
     return {
         "counts": {status.value: counts.get(status, 0) for status in OutboxStatus},
         "oldest_due": oldest_due,
+        #: The next message that waits for a retry (or a claim's lease), with its error.
+        "next_waiting": next_waiting,
         "failures": failures,
     }

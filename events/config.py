@@ -2,6 +2,9 @@
 
 Floor 1: imports nothing of ours. ``load_config`` returns a plain dict that
 ``create_app`` puts into ``app.config``; tests pass overrides on top of it.
+Every setting read here is listed, with a German comment, in ``.env.example``
+(a test keeps the two in step). A value that cannot be right stops the start
+with a ``RuntimeError`` naming the variable, rather than failing later.
 """
 
 from __future__ import annotations
@@ -9,113 +12,211 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import tempfile
+import time
+from collections.abc import Mapping
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values, find_dotenv
+from limits import parse_many
 
 log = logging.getLogger(__name__)
 
 TRUE_WORDS = {"1", "true", "yes", "on", "ja"}
+FALSE_WORDS = {"0", "false", "no", "off", "nein"}
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+SECRET_FILE = "secret_key"
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in TRUE_WORDS
+class Settings:
+    """Typed reading of one environment mapping; every failure names the variable."""
 
+    def __init__(self, values: Mapping[str, str]):
+        self.values = values
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = (self.values.get(name) or "").strip()
+        return value or default
 
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = (self.text(name) or "").lower()
+        if not raw:
+            return default
+        if raw in TRUE_WORDS:
+            return True
+        if raw in FALSE_WORDS:
+            return False
+        raise RuntimeError(f"{name} must be true or false, got {raw!r}")
 
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+    def integer(self, name: str, default: int, minimum: int = 0) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+        if value < minimum:
+            raise RuntimeError(f"{name} must be at least {minimum}, got {raw!r}")
+        return value
+
+    def number(self, name: str, default: float, minimum: float = 0.0) -> float:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"{name} must be a number, got {raw!r}") from exc
+        if not value > minimum:
+            raise RuntimeError(f"{name} must be greater than {minimum:g}, got {raw!r}")
+        return value
 
 
 def secret_key_from_instance(instance_path: str | os.PathLike) -> str:
     """Return the secret key kept in ``instance/secret_key``, creating it once.
 
-    The file is created with ``O_CREAT | O_EXCL`` so that several worker processes
-    starting at the same moment agree on one key: exactly one creates it, the
-    others read what it wrote.
+    Several worker processes starting at the same moment must agree on one key.
+    The key is written to a private temporary file first, which is then linked to
+    its name: ``link`` is an exclusive create (it fails if the name exists, like
+    ``O_CREAT | O_EXCL``) that also makes the file appear with its content, so
+    a loser of the race never reads a half-written or empty file. Raises
+    ``RuntimeError`` when the file exists but holds no key.
     """
-    path = Path(instance_path) / "secret_key"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        for _ in range(50):  # the creator may not have written yet
-            key = path.read_text().strip()
-            if key:
-                return key
-            import time
-
-            time.sleep(0.02)
-        raise RuntimeError(f"{path} exists but is empty; delete it or set SECRET_KEY")
-    key = secrets.token_urlsafe(48)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
-    log.warning(
-        "SECRET_KEY is not set: created one in %s. Set SECRET_KEY in production.", path
-    )
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SECRET_FILE
+    if not path.exists():
+        key = secrets.token_urlsafe(48)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".secret_key-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: use its key
+        else:
+            log.warning("SECRET_KEY is not set: created a key in %s. Set SECRET_KEY in "
+                        "production (all processes must share it).", path)
+            return key
+        finally:
+            os.unlink(temporary)
+    key = _read_key(path)
+    log.warning("SECRET_KEY is not set: using the key in %s. Set SECRET_KEY in production.",
+                path)
     return key
 
 
-def load_config(instance_path: str) -> dict:
-    """Read every setting from the environment; see ``.env.example`` for the list."""
-    load_dotenv(override=False)
-    env = os.environ.get
-    database_url = env("DATABASE_URL") or "sqlite:///" + str(
-        Path(instance_path) / "praxisaustausch.db"
-    )
-    if database_url.startswith("postgres://"):  # Heroku-style URLs
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+def _read_key(path: Path) -> str:
+    for _ in range(20):  # a file from an older, non-atomic writer may still be filling
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.05)
+    raise RuntimeError(f"{path} exists but holds no key; delete it or set SECRET_KEY")
 
-    mail_server = env("MAIL_SERVER", "").strip()
+
+def database_url(raw: str | None, instance_path: str | os.PathLike) -> str:
+    """``DATABASE_URL`` for SQLAlchemy; PostgreSQL URLs without a driver use psycopg 3."""
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path).resolve() / "praxisaustausch.db")
+    for prefix in ("postgres://", "postgresql://"):  # postgres:// as Heroku & Co. write it
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def read_environment(environ: Mapping[str, str] | None = None,
+                     env_file: str | os.PathLike | None = None) -> dict[str, str]:
+    """The process environment over the ``.env`` file (found from the working directory up,
+    as the ``flask`` command does). ``os.environ`` itself is left untouched."""
+    path = env_file if env_file is not None else find_dotenv(usecwd=True)
+    from_file = {k: v for k, v in dotenv_values(path).items() if v is not None} if path else {}
+    return {**from_file, **(os.environ if environ is None else environ)}
+
+
+def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | None = None,
+                env_file: str | os.PathLike | None = None) -> dict:
+    """Read every setting; see ``.env.example`` for the list and what each one means.
+
+    Raises ``RuntimeError`` naming the variable when a value is malformed.
+    """
+    env = Settings(read_environment(environ, env_file))
+    instance = Path(instance_path)
+
+    timezone_name = env.text("APP_TIMEZONE", "Europe/Berlin")
+    try:
+        ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"APP_TIMEZONE is not a known time zone: {timezone_name!r}") from exc
+    registration_limit = env.text("RATELIMIT_REGISTRATION", "10 per minute;60 per hour")
+    try:
+        parse_many(registration_limit)
+    except ValueError as exc:
+        raise RuntimeError("RATELIMIT_REGISTRATION must look like '10 per minute;60 per hour', "
+                           f"got {registration_limit!r}") from exc
+    base_url = env.text("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        raise RuntimeError(f"BASE_URL must start with http:// or https://, got {base_url!r}")
+    log_level = env.text("LOG_LEVEL", "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise RuntimeError(f"LOG_LEVEL must be one of {sorted(LOG_LEVELS)}, got {log_level!r}")
+    mail_tls, mail_ssl = env.boolean("MAIL_USE_TLS", False), env.boolean("MAIL_USE_SSL", False)
+    if mail_tls and mail_ssl:
+        raise RuntimeError("MAIL_USE_TLS (STARTTLS, port 587) and MAIL_USE_SSL (port 465) "
+                           "exclude each other; set only one")
+
     return {
-        "SECRET_KEY": env("SECRET_KEY") or None,  # filled from instance/ by create_app
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": env.text("SECRET_KEY"),  # None: create_app takes the one in instance/
+        "SQLALCHEMY_DATABASE_URI": database_url(env.text("DATABASE_URL"), instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "MAIL_SERVER": mail_server or None,
-        "MAIL_PORT": _int("MAIL_PORT", 25),
-        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS"), False),
-        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL"), False),
-        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
-        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER")
-        or "Kompetenzteam Flüchtlingsmanagement <praxisaustausch@localhost>",
-        "MAIL_TIMEOUT": _float("MAIL_TIMEOUT", 10.0),
-        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 8),
-        "MAIL_DIR": env("MAIL_DIR") or str(Path(instance_path) / "mail"),
-        "CONTACT_EMAIL": env("CONTACT_EMAIL") or "praxisaustausch@localhost",
-        "CONTACT_NAME": env("CONTACT_NAME")
-        or "Kompetenzteam Flüchtlings- und Integrationsmanagement",
-        "PROGRAMME_CAPACITY": _int("PROGRAMME_CAPACITY", 150),
-        "CONFIRMATION_HOURS": _float("CONFIRMATION_HOURS", 48),
-        "LINK_RESEND_MINUTES": _int("LINK_RESEND_MINUTES", 10),
-        "APP_TIMEZONE": env("APP_TIMEZONE") or "Europe/Berlin",
-        "BABEL_DEFAULT_LOCALE": env("APP_LOCALE") or "de",
-        "BABEL_DEFAULT_TIMEZONE": env("APP_TIMEZONE") or "Europe/Berlin",
-        "BASE_URL": (env("BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
-        "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
-        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
-        "RATELIMIT_REGISTRATION": env("RATELIMIT_REGISTRATION") or "10 per minute;60 per hour",
+        "MAIL_SERVER": env.text("MAIL_SERVER"),
+        "MAIL_PORT": env.integer("MAIL_PORT", 25, minimum=1),
+        "MAIL_USE_TLS": mail_tls,
+        "MAIL_USE_SSL": mail_ssl,
+        "MAIL_USERNAME": env.text("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.text("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": env.text(
+            "MAIL_DEFAULT_SENDER",
+            "Kompetenzteam Flüchtlingsmanagement <praxisaustausch@localhost>"),
+        "MAIL_TIMEOUT": env.number("MAIL_TIMEOUT", 10.0),
+        "MAIL_MAX_ATTEMPTS": env.integer("MAIL_MAX_ATTEMPTS", 8, minimum=1),
+        "MAIL_RETRY_SECONDS": env.integer("MAIL_RETRY_SECONDS", 60, minimum=1),
+        "MAIL_DIR": env.text("MAIL_DIR", str(instance / "mail")),
+        "CONTACT_EMAIL": env.text("CONTACT_EMAIL", "praxisaustausch@localhost"),
+        "CONTACT_NAME": env.text("CONTACT_NAME",
+                                "Kompetenzteam Flüchtlings- und Integrationsmanagement"),
+        "PROGRAMME_CAPACITY": env.integer("PROGRAMME_CAPACITY", 150),
+        "CONFIRMATION_HOURS": env.number("CONFIRMATION_HOURS", 48),
+        "LINK_RESEND_MINUTES": env.integer("LINK_RESEND_MINUTES", 10),
+        "APP_TIMEZONE": timezone_name,
+        "BABEL_DEFAULT_LOCALE": env.text("APP_LOCALE", "de"),
+        "BABEL_DEFAULT_TIMEZONE": timezone_name,
+        "BASE_URL": base_url,
+        "RATELIMIT_ENABLED": env.boolean("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_REGISTRATION": registration_limit,
         "RATELIMIT_HEADERS_ENABLED": True,
-        "WORKER_INTERVAL": _float("WORKER_INTERVAL", 5.0),
-        "CONSENT_VERSION": env("CONSENT_VERSION") or "2026-11",
+        "WORKER_INTERVAL": env.number("WORKER_INTERVAL", 5.0),
+        "CONSENT_VERSION": env.text("CONSENT_VERSION", "2026-11"),
+        # public site: imprint and privacy notice (address lines separated by ";")
+        "OPERATOR_NAME": env.text("OPERATOR_NAME",
+                                 "Kompetenzteam Flüchtlings- und Integrationsmanagement"),
+        "OPERATOR_ADDRESS": env.text("OPERATOR_ADDRESS", "Musterstraße 1; 12345 Musterstadt"),
+        "OPERATOR_REPRESENTATIVE": env.text("OPERATOR_REPRESENTATIVE", ""),
+        "OPERATOR_EMAIL": env.text("OPERATOR_EMAIL",
+                                  env.text("CONTACT_EMAIL", "praxisaustausch@localhost")),
+        "OPERATOR_PHONE": env.text("OPERATOR_PHONE", ""),
+        "PRIVACY_CONTACT": env.text("PRIVACY_CONTACT", ""),
+        "PRIVACY_AUTHORITY": env.text("PRIVACY_AUTHORITY", ""),
+        "PRIVACY_RETENTION": env.text("PRIVACY_RETENTION", ""),
+        "PRIVACY_TEXT_FILE": env.text("PRIVACY_TEXT_FILE", ""),
+        "IMPRINT_TEXT_FILE": env.text("IMPRINT_TEXT_FILE", ""),
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent
+                                             / "translations"),
+        "LOG_LEVEL": log_level,
         "WTF_CSRF_TIME_LIMIT": None,
     }

@@ -70,13 +70,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from events.web import api, health, registration
+    from events.web import api, health, public, registration
 
     app.register_blueprint(health.bp)
     app.register_blueprint(registration.bp)
     app.register_blueprint(api.bp)
     from events.web import feeds  # .ics feeds and downloads; the pages' calendar helpers
     app.register_blueprint(feeds.bp)
+    public.register(app)  # catalogue, workshop pages, privacy, imprint, KERN assets
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,48 +1,81 @@
-"""Error pages for people and JSON errors for programs: no 500 page with a traceback."""
+"""Error pages for people and JSON errors for programs: no 500 page with a traceback.
+
+Paths under ``/api/`` (and clients that ask for JSON) get ``{"error": {...}}``;
+everyone else a page in the site's look that says what to do next.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from events.extensions import db
 from events.services.errors import DomainError
+from events.web.public import security_headers
 
 log = logging.getLogger(__name__)
 
+#: status → (title, what happened, what to do next)
 MESSAGES = {
-    400: ("Ungültige Anfrage", "Die Anfrage konnte nicht verarbeitet werden."),
-    404: ("Seite nicht gefunden", "Diese Seite gibt es nicht (mehr). Vielleicht finden Sie, "
-          "was Sie suchen, in der Übersicht der Workshops."),
-    405: ("Aktion nicht möglich", "Diese Aktion ist auf dieser Seite nicht möglich. Bitte "
-          "nutzen Sie die Schaltflächen auf der Seite."),
-    429: ("Zu viele Anfragen", "Sie haben in kurzer Zeit sehr viele Anfragen gesendet. Bitte "
-          "warten Sie einen Moment und versuchen Sie es dann erneut."),
-    500: ("Ein Fehler ist aufgetreten", "Das hat leider nicht geklappt; Ihre Angaben sind "
-          "nicht verloren gegangen. Bitte versuchen Sie es in einigen Minuten erneut."),
+    400: (_l("Ungültige Anfrage"),
+          _l("Die Anfrage konnte nicht verarbeitet werden."),
+          _l("Bitte gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch "
+             "einmal.")),
+    404: (_l("Seite nicht gefunden"),
+          _l("Diese Seite gibt es nicht (mehr). Vielleicht ist die Adresse unvollständig "
+             "oder der Workshop wurde entfernt."),
+          _l("In der Übersicht finden Sie alle Workshops der Reihe.")),
+    405: (_l("Aktion nicht möglich"),
+          _l("Diese Aktion ist auf dieser Seite nicht möglich."),
+          _l("Bitte nutzen Sie die Schaltflächen auf der Seite selbst, statt die Adresse "
+             "direkt aufzurufen.")),
+    409: (_l("Aktion nicht möglich"),
+          _l("Die Aktion passt nicht zum aktuellen Stand."),
+          _l("Bitte laden Sie die Seite neu; sie zeigt den aktuellen Stand.")),
+    422: (_l("Bitte prüfen Sie Ihre Angaben"),
+          _l("Die Angaben sind unvollständig oder ungültig."),
+          _l("Bitte gehen Sie zurück und korrigieren Sie Ihre Angaben.")),
+    429: (_l("Zu viele Anfragen"),
+          _l("Sie haben in kurzer Zeit sehr viele Anfragen gesendet."),
+          _l("Bitte warten Sie einen Moment und versuchen Sie es dann erneut. Ihre bisherigen "
+             "Anmeldungen bleiben bestehen.")),
+    500: (_l("Ein Fehler ist aufgetreten"),
+          _l("Das hat leider nicht geklappt. Der Fehler liegt bei uns, nicht bei Ihnen."),
+          _l("Bitte versuchen Sie es in einigen Minuten erneut. Wenn der Fehler bleibt, "
+             "schreiben Sie uns.")),
 }
+CSRF_MESSAGE = _l("Das Formular ist abgelaufen oder unvollständig übertragen worden. Bitte "
+                  "laden Sie die Seite neu und senden Sie es noch einmal.")
+
+#: Headers of the original answer that must survive (405 Allow, 429 Retry-After).
+KEPT_HEADERS = ("Allow", "Retry-After")
 
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _answer(status: int, code: str, message: str | None = None):
-    title, text = MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500])
+def _answer(status: int, code: str, message: str | None = None, headers=None):
+    title, text, next_step = MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
+    kept = [(k, v) for k, v in (headers or []) if k in KEPT_HEADERS]
     if wants_json():
-        return jsonify(error={"code": code, "message": message or text}), status
-    return render_template("errors/error.html", status=status, title=title,
-                           text=message or text), status
+        return jsonify(error={"code": code, "message": str(message or text)}), status, kept
+    response = make_response(render_template(
+        "errors/error.html", status=status, title=title, text=message or text,
+        next_step=next_step), status)
+    for key, value in kept:
+        response.headers[key] = value
+    return security_headers(response)
 
 
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
-        return _answer(400, "csrf", "Das Formular ist abgelaufen. Bitte laden Sie die Seite "
-                                    "neu und senden Sie es noch einmal.")
+        return _answer(400, "csrf", str(CSRF_MESSAGE))
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
@@ -53,7 +86,7 @@ def register(app: Flask) -> None:
     def _http(error: HTTPException):
         code = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
             error.code, "http_error")
-        return _answer(error.code or 500, code)
+        return _answer(error.code or 500, code, headers=error.get_headers())
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

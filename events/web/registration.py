@@ -1,20 +1,34 @@
 """The personal link: opening it only shows a page; confirming and cancelling are POSTs.
 
 Mail security scanners (Outlook Safe Links) open every link in a message, so a
-GET never changes anything.
+GET never changes anything. A link that no longer works leads to a form that
+asks for the link again: registering again with the same address creates
+nothing new and mails the current link (the rule in ``services.seats``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from events.extensions import db
+from events.extensions import db, limiter
 from events.models import RegistrationStatus
 from events.services import catalogue, seats, tokens
-from events.services.errors import DomainError, InvalidLink
-from events.web.forms import ActionForm
+from events.services.applicants import validate
+from events.services.errors import DomainError, InvalidLink, RegistrationClosed
+from events.web.forms import ActionForm, LinkRequestForm
+from events.web.public import _registration_limit, security_headers, submit
 
 bp = Blueprint("registration", __name__)
+
+
+@bp.after_request
+def _private(response):
+    """Personal pages: not cached, not indexed, no referrer to the online meeting's host."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return security_headers(response)
 
 
 def _page(token: str, *, ask_cancel: bool = False, status: int = 200):
@@ -22,18 +36,33 @@ def _page(token: str, *, ask_cancel: bool = False, status: int = 200):
     item = catalogue.get_workshop(registration.workshop_id, public_only=False)
     return render_template(
         "registration/manage.html", registration=registration, item=item,
-        workshop=registration.workshop, token=token, form=ActionForm(),
-        ask_cancel=ask_cancel, position=seats.waitlist_position(registration),
-        S=RegistrationStatus,
+        workshop=registration.workshop, participant=registration.participant, token=token,
+        form=ActionForm(), ask_cancel=ask_cancel,
+        position=seats.waitlist_position(registration), S=RegistrationStatus,
     ), status
+
+
+def _open_workshops():
+    return [item for item in catalogue.list_workshops(include_cancelled=False)
+            if item.registration_open]
+
+
+def _link_request_page(form: LinkRequestForm | None = None, *, status: int = 200,
+                       invalid: bool = False, message: str | None = None):
+    """The page that asks for the link again (also shown for a link that does not work)."""
+    form = form or LinkRequestForm()
+    workshops = _open_workshops()
+    form.workshop.choices = [(item.workshop.id, item.workshop.title) for item in workshops]
+    return render_template("registration/invalid_link.html", form=form, invalid=invalid,
+                           workshops=workshops, message=message), status
 
 
 @bp.get("/anmeldung/<token>")
 def manage(token: str):
     try:
         return _page(token, ask_cancel=request.args.get("stornieren") == "1")
-    except InvalidLink as error:
-        return render_template("registration/invalid_link.html", message=str(error)), 404
+    except InvalidLink:
+        return _link_request_page(status=404, invalid=True)
 
 
 @bp.post("/anmeldung/<token>/bestaetigen")
@@ -49,25 +78,53 @@ def cancel(token: str):
 def _act(token: str, action: str):
     try:
         registration = tokens.registration_for(token)
-    except InvalidLink as error:
-        return render_template("registration/invalid_link.html", message=str(error)), 404
+    except InvalidLink:
+        return _link_request_page(status=404, invalid=True)
     form = ActionForm()
     if not form.validate_on_submit():
-        flash("Das Formular ist abgelaufen. Bitte versuchen Sie es noch einmal.", "error")
-        return redirect(url_for("registration.manage", token=token))
+        flash(_("Das Formular ist abgelaufen. Bitte versuchen Sie es noch einmal."), "error")
+        return redirect(url_for("registration.manage", token=token), 303)
     try:
         if action == "confirm":
             registration = seats.confirm(registration.id)
             if registration.status == RegistrationStatus.expired:
-                flash("Die Frist zur Bestätigung ist leider abgelaufen; der Platz wurde "
-                      "freigegeben. Sie können sich erneut anmelden.", "error")
+                flash(_("Die Frist zur Bestätigung ist leider abgelaufen; der Platz wurde "
+                        "freigegeben. Sie können sich erneut anmelden."), "error")
             else:
-                flash("Vielen Dank! Ihre Teilnahme ist bestätigt.", "success")
+                flash(_("Vielen Dank! Ihre Teilnahme ist bestätigt."), "success")
         else:
             seats.cancel(registration.id)
-            flash("Ihre Anmeldung ist storniert.", "success")
+            flash(_("Ihre Anmeldung ist storniert. Wir haben Ihnen eine Bestätigung per "
+                    "E-Mail geschickt."), "success")
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
-    return redirect(url_for("registration.manage", token=token))
+    return redirect(url_for("registration.manage", token=token), 303)
+
+
+@bp.get("/anmeldung/neuer-link")
+def link_request():
+    return _link_request_page()
+
+
+@bp.post("/anmeldung/neuer-link")
+@limiter.limit(_registration_limit)
+def link_request_submit():
+    """Register again for the chosen workshop: the link is mailed (again)."""
+    form = LinkRequestForm()
+    workshops = {item.workshop.id: item for item in _open_workshops()}
+    chosen = workshops.get(form.workshop.data) if isinstance(form.workshop.data, int) else None
+    if chosen is None:  # show every problem at once, the service's messages included
+        errors = validate(form.applicant().cleaned())
+        errors["workshop"] = _("Bitte wählen Sie den Workshop, für den Sie sich angemeldet "
+                               "haben.")
+        form.show_errors(errors)
+        return _link_request_page(form, status=422)
+    try:
+        result = submit(form, chosen.workshop.id)
+    except RegistrationClosed as error:
+        return _link_request_page(form, status=409, message=str(error))
+    if result is None:
+        return _link_request_page(form, status=422)
+    return redirect(url_for("public.registered", slug=chosen.workshop.slug), 303)

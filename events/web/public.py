@@ -1,0 +1,228 @@
+"""The public site: catalogue, workshop page with the registration form, privacy, imprint.
+
+HTTP only: parse, call ``events.services``, render. The rules (limits, waiting
+list, who may register when) live in ``services.seats``; these pages add none.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import nh3
+from flask import (Blueprint, Flask, abort, current_app, redirect, render_template, session,
+                   url_for)
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from events import assets, formatting
+from events.extensions import db, limiter
+from events.models import RegistrationStatus, utcnow
+from events.services import catalogue, seats
+from events.services.catalogue import Availability
+from events.services.errors import InvalidInput, RegistrationClosed
+from events.web.forms import ApplicantFields, RegistrationForm
+
+log = logging.getLogger(__name__)
+bp = Blueprint("public", __name__)
+RESULT_KEY = "registration_result"
+
+
+def register(app: Flask) -> None:
+    """The public blueprint, the KERN assets and what every page template needs."""
+    assets.register(app)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _site():
+        config = current_app.config
+        return {
+            "kern": current_app.extensions.get("kern", {"available": False}),
+            "page_lang": str(get_locale() or "de"),
+            "site": {
+                "operator": config.get("OPERATOR_NAME") or config.get("CONTACT_NAME"),
+                "contact_email": config.get("CONTACT_EMAIL"),
+            },
+        }
+
+
+def security_headers(response):
+    """Headers for HTML pages: a strict CSP (no inline code anywhere), no referrer abroad."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            "object-src 'none'")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+bp.after_request(security_headers)
+
+
+# --- catalogue ---------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    return _catalogue(None)
+
+
+@bp.get("/themes/<slug>")
+def theme(slug: str):
+    """The catalogue filtered to one theme; 404 for an unknown theme."""
+    return _catalogue(slug)
+
+
+def _catalogue(theme_slug: str | None):
+    themes = catalogue.themes()
+    current = None
+    if theme_slug is not None:
+        current = next((t for t in themes if t.slug == theme_slug), None)
+        if current is None:
+            abort(404)
+    now = utcnow()
+    items = catalogue.list_workshops(now=now)
+    upcoming = [item for item in items if item.workshop.ends_at > now]
+    used_themes = [t for t in themes if any(i.workshop.theme_id == t.id for i in upcoming)]
+    if current is not None:
+        upcoming = [item for item in upcoming if item.workshop.theme_id == current.id]
+    past = [item for item in items if item.workshop.ends_at <= now
+            and (current is None or item.workshop.theme_id == current.id)]
+    return render_template(
+        "public/catalogue.html", figures=catalogue.programme_figures(), themes=used_themes,
+        current_theme=current, groups=_by_theme(upcoming, themes), past=past[::-1],
+    )
+
+
+def _by_theme(items: list[Availability], themes) -> list[tuple]:
+    """``[(theme, [items…]), …]`` in the themes' order, each list by start time."""
+    groups: dict[int, list[Availability]] = {}
+    for item in items:
+        groups.setdefault(item.workshop.theme_id, []).append(item)
+    return [(t, groups[t.id]) for t in themes if t.id in groups]
+
+
+# --- workshop page and registration ------------------------------------------------------
+
+
+def _item_or_404(slug: str) -> Availability:
+    item = catalogue.get_workshop_by_slug(slug)
+    if item is None:
+        abort(404)
+    return item
+
+
+def _workshop_page(item: Availability, form: RegistrationForm, *, status: int = 200,
+                   message: str | None = None):
+    return render_template("public/workshop.html", item=item, workshop=item.workshop,
+                           form=form, closed_message=message,
+                           figures=catalogue.programme_figures(item.workshop.programme)), status
+
+
+@bp.get("/workshops/<slug>")
+def workshop(slug: str):
+    return _workshop_page(_item_or_404(slug), RegistrationForm())
+
+
+def _registration_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTRATION"]
+
+
+@bp.post("/workshops/<slug>")
+@limiter.limit(_registration_limit)
+def register_for(slug: str):
+    """Register; on errors the page again with the input kept (422), closed → 409."""
+    item = _item_or_404(slug)
+    form = RegistrationForm()
+    try:
+        result = submit(form, item.workshop.id)
+    except RegistrationClosed as error:
+        return _workshop_page(item, form, status=409, message=str(error))
+    if result is None:
+        return _workshop_page(item, form, status=422)
+    return redirect(url_for("public.registered", slug=slug), 303)
+
+
+def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult | None:
+    """Call ``seats.register`` and commit; remember the outcome for the result page.
+
+    Returns None (messages on the form's fields) when the input is invalid.
+    ``RegistrationClosed`` and ``NotFound`` pass through, after a rollback.
+    """
+    if not form.validate_on_submit():  # the CSRF token; the fields are checked below
+        form.show_errors({name: "; ".join(map(str, field.errors)) for name, field
+                          in form._fields.items() if field.errors})
+        return None
+    try:
+        result = seats.register(workshop_id, form.applicant())
+    except InvalidInput as error:
+        db.session.rollback()
+        form.show_errors(error.errors)
+        return None
+    except Exception:
+        db.session.rollback()
+        raise
+    registration = result.registration
+    outcome = {
+        "workshop_id": registration.workshop_id,
+        "status": result.status.value,
+        "created": result.created,
+        "position": result.waitlist_position,
+        "resent": result.link_resent,
+        "confirm_by": formatting.format_datetime(registration.expires_at)
+        if result.status == RegistrationStatus.pending and registration.expires_at else None,
+    }
+    db.session.commit()
+    session[RESULT_KEY] = outcome
+    return result
+
+
+@bp.get("/workshops/<slug>/anmeldung")
+def registered(slug: str):
+    """What happened, without the personal link (that only travels by e-mail)."""
+    item = _item_or_404(slug)
+    outcome = session.get(RESULT_KEY)
+    if not outcome or outcome.get("workshop_id") != item.workshop.id:
+        return redirect(url_for("public.workshop", slug=slug))
+    return render_template("public/registered.html", item=item, workshop=item.workshop,
+                           outcome=outcome,
+                           hours=current_app.config["CONFIRMATION_HOURS"])
+
+
+# --- privacy and imprint -----------------------------------------------------------------
+
+
+def _operator_text(key: str) -> Markup | None:
+    """The operator's own text (an HTML file named in the config), cleaned; None if unset."""
+    path = current_app.config.get(key)
+    if not path:
+        return None
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        log.error("%s=%s cannot be read (%s); showing the default text", key, path, exc)
+        return None
+    # no scripts, no style attributes: the page keeps its strict CSP
+    return Markup(nh3.clean(raw))
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in (value or "").split(";") if line.strip()]
+
+
+@bp.get("/datenschutz")
+def privacy():
+    config = current_app.config
+    return render_template("pages/datenschutz.html", custom=_operator_text("PRIVACY_TEXT_FILE"),
+                           address=_lines(config.get("OPERATOR_ADDRESS", "")),
+                           hours=config["CONFIRMATION_HOURS"])
+
+
+@bp.get("/impressum")
+def imprint():
+    config = current_app.config
+    return render_template("pages/impressum.html", custom=_operator_text("IMPRINT_TEXT_FILE"),
+                           address=_lines(config.get("OPERATOR_ADDRESS", "")))

@@ -131,12 +131,16 @@ def _rate_limited(ctx):
     return _post(ctx, workshop_id, body(3))
 
 
-def _unreachable_health(ctx):
-    app = create_app(base_config(UNREACHABLE_POSTGRES, ctx.tmp_path))
-    with app.app_context():
-        response = app.test_client().get("/healthz")
-        db.engine.dispose()
-    return response
+def _without_database(method: str, path: str, **kwargs):
+    """The request against an app whose database does not answer."""
+    def call(ctx):
+        app = create_app(base_config(UNREACHABLE_POSTGRES, ctx.tmp_path))
+        with app.app_context():
+            response = getattr(app.test_client(), method)(path, **kwargs)
+            db.engine.dispose()
+        assert "Traceback" not in response.get_data(as_text=True)
+        return response
+    return call
 
 
 CASES = {
@@ -172,7 +176,15 @@ CASES = {
     "openapi": Case("get", "/api/openapi.json", 200,
                     lambda ctx: ctx.client.get("/api/openapi.json")),
     "health": Case("get", "/healthz", 200, lambda ctx: ctx.client.get("/healthz")),
-    "health-unreachable": Case("get", "/healthz", 503, _unreachable_health),
+    "health-unreachable": Case("get", "/healthz", 503, _without_database("get", "/healthz")),
+    "list-database-down": Case("get", "/api/v1/workshops", 500,
+                               _without_database("get", "/api/v1/workshops")),
+    "detail-database-down": Case("get", "/api/v1/workshops/{workshop_id}", 500,
+                                 _without_database("get", "/api/v1/workshops/1")),
+    "programme-database-down": Case("get", "/api/v1/programme", 500,
+                                    _without_database("get", "/api/v1/programme")),
+    "register-database-down": Case("post", REGISTRATIONS, 500, _without_database(
+        "post", "/api/v1/workshops/1/registrations", json=VALID)),
 }
 
 

@@ -35,6 +35,11 @@ def _error(description: str, code: str, *, fields: bool = False,
     return _json(description, schema, headers)
 
 
+def _unexpected() -> dict:
+    return _error("Unexpected failure, e.g. the database does not answer; no details are "
+                  "given out", "internal_error")
+
+
 RETRY_AFTER = {"Retry-After": {"description": "Seconds until the next attempt may succeed",
                                "schema": {"type": "integer"}}}
 
@@ -200,20 +205,23 @@ def openapi_document(base_url: str) -> dict:
                                 "description": "Only workshops of the theme with this slug",
                                 "schema": {"type": "string"}}],
                 "responses": {"200": _json("The workshops, earliest first",
-                                           _ref("WorkshopList"))},
+                                           _ref("WorkshopList")),
+                              "500": _unexpected()},
             }},
             "/api/v1/workshops/{workshop_id}": {"get": {
                 "operationId": "getWorkshop",
                 "summary": "One published or cancelled workshop",
                 "parameters": [WORKSHOP_ID],
                 "responses": {"200": _json("The workshop", _ref("Workshop")),
-                              "404": _error("Unknown or not published", "not_found")},
+                              "404": _error("Unknown or not published", "not_found"),
+                              "500": _unexpected()},
             }},
             "/api/v1/programme": {"get": {
                 "operationId": "getProgramme",
                 "summary": "The programme's cap and how many distinct people hold a seat",
                 "responses": {"200": _json("Cap and distinct participants", _ref("Programme")),
-                              "404": _error("No programme yet", "not_found")},
+                              "404": _error("No programme yet", "not_found"),
+                              "500": _unexpected()},
             }},
             "/api/v1/workshops/{workshop_id}/registrations": {"post": {
                 "operationId": "register",
@@ -236,6 +244,7 @@ def openapi_document(base_url: str) -> dict:
                                   fields=True),
                     "429": _error("Too many registrations from this address", "rate_limited",
                                   headers=RETRY_AFTER),
+                    "500": _unexpected(),
                 },
             }},
             "/api/openapi.json": {"get": {

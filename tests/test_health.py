@@ -1,0 +1,49 @@
+"""``GET /healthz``: 200 when the database answers, 503 (JSON, no traceback) when it does not."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+
+from events import create_app
+from events.extensions import db
+from tests.conftest import base_config
+
+PASSWORD = "geheim-im-log-verboten"
+
+
+@pytest.mark.backends
+def test_healthz_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def _unreachable_urls():
+    nowhere = f"/nirgends-{uuid.uuid4().hex[:8]}/tief/drin"
+    return [
+        pytest.param(f"postgresql+psycopg://praxis:{PASSWORD}@127.0.0.1:1/praxis",
+                     id="postgresql-port-without-server"),
+        pytest.param(f"sqlite:///{nowhere}/praxis.db", id="sqlite-folder-missing"),
+    ]
+
+
+@pytest.mark.parametrize("url", _unreachable_urls())
+def test_healthz_503_json_when_the_database_does_not_answer(url, tmp_path, caplog):
+    app = create_app(base_config(url, tmp_path))  # starting needs no database
+    with app.app_context(), caplog.at_level(logging.ERROR, logger="events"):
+        response = app.test_client().get("/healthz")
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert response.is_json
+    assert response.get_json() == {"status": "error", "database": "unreachable"}
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text and "OperationalError" not in text
+    assert "database unreachable" in caplog.text
+    assert PASSWORD not in caplog.text and PASSWORD not in text
+
+
+def test_healthz_answers_are_never_cached(client):
+    assert client.get("/healthz").headers["Cache-Control"] == "no-store"

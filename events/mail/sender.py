@@ -41,7 +41,6 @@ from events.models import OutboxMessage, OutboxStatus, utcnow
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=6)
-DEFAULT_RETRY_SECONDS = 60
 
 
 @dataclass
@@ -129,7 +128,7 @@ def _reply_to() -> str | None:
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    base = timedelta(seconds=current_app.config.get("MAIL_RETRY_SECONDS", DEFAULT_RETRY_SECONDS))
+    base = timedelta(seconds=current_app.config["MAIL_RETRY_SECONDS"])
     return min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 

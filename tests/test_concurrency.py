@@ -34,6 +34,7 @@ from events.models import RegistrationStatus as S
 from events.services import seats
 from events.services.errors import StateConflict
 from events.services.locking import begin_serialised, lock_programme
+from tests.conftest import applicant
 from tests.server_support import GunicornServer, fire, person, problems
 
 pytestmark = [pytest.mark.backends, pytest.mark.slow]
@@ -392,3 +393,45 @@ def test_cancellations_and_expiries_during_the_storm_keep_every_invariant(
     for r in rows:
         assert kinds[r.id][0] in {"confirm_request", "waitlisted"}, (r.id, kinds[r.id])
         assert kinds[r.id][-1] in last_kind[r.status], (r.id, r.status, kinds[r.id])
+
+
+# --- known gap: a new person in two programmes at the same moment -------------------------------
+
+
+def test_same_new_person_in_two_programmes_at_once(
+        request, app, database_url, make_programme, future_workshop):
+    """The programme lock does not cover the participant table, which all programmes share.
+
+    Two first registrations of one e-mail in two programmes at the same moment
+    both find no participant and both insert one: on PostgreSQL one of them
+    fails on the unique e-mail (the API answers 500). SQLite's database-wide
+    write lock serialises them. Strict xfail on PostgreSQL until fixed.
+    """
+    if database_url.startswith("postgresql"):
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="participant insert races across programmes (unique e-mail)"))
+    workshops = [future_workshop(5, make_programme()).id for _ in range(2)]
+    errors: list[str] = []
+
+    def register(workshop_id: int, n: int, barrier: threading.Barrier) -> None:
+        with app.app_context():
+            barrier.wait(timeout=10)
+            try:
+                seats.register(workshop_id, applicant(f"both{n}"))
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                db.session.rollback()
+                errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
+            db.session.remove()
+
+    for n in range(20):
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=register, args=(w, n, barrier)) for w in workshops]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    db.session.rollback()  # a fresh snapshot
+    assert db.session.scalar(select(func.count(Participant.id))) == 20

@@ -12,10 +12,10 @@ from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import pytest
-
 from events.extensions import db
 from events.models import utcnow
+from events.services import seats, tokens, workshops
+from tests.conftest import applicant
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -67,10 +67,10 @@ def post_form(client, url: str, data: dict, *, page: str | None = None):
     return client.post(url, data={"csrf_token": token, **data})
 
 
-@pytest.fixture
-def workshop(make_workshop):
-    """``workshop(capacity=…)``: like ``make_workshop`` but dated from today's real clock,
-    since the pages ask the real clock whether registration is open."""
+def dated_workshops(make_workshop):
+    """A ``workshop(capacity=…)`` factory: like ``make_workshop`` but dated from today's real
+    clock, since the pages ask the real clock whether registration is open. Test modules
+    wrap it in their own ``workshop`` fixture."""
     def make(capacity: int = 10, *, starts_in: timedelta = timedelta(days=21), theme=None,
              **fields):
         fields.setdefault("starts_at", utcnow() + starts_in)
@@ -141,3 +141,67 @@ def is_own_host(url: str) -> bool:
     """Relative URLs only: anything with a scheme or host would leave our server."""
     parts = urlsplit(url)
     return not parts.scheme and not parts.netloc
+
+
+# --- every page in every state ---------------------------------------------------------
+
+
+def every_page(client, workshop) -> list[tuple[str, object]]:
+    """(name, response) for every page and state of the public site."""
+    now = utcnow()
+    full = workshop(title="Voller Workshop", capacity=1, slug="voll")
+    seated = seats.register(full.id, applicant(1)).registration
+    db.session.commit()
+    waiting = seats.register(full.id, applicant(2)).registration
+    db.session.commit()
+    online = workshop(title="Online-Workshop", slug="online", venue_name="", venue_address="",
+                      online_url="https://meet.example/raum")
+    confirmed = seats.register(online.id, applicant(3)).registration
+    db.session.commit()
+    seats.confirm(confirmed.id)
+    db.session.commit()
+    cancelled_reg = seats.register(online.id, applicant(4)).registration
+    db.session.commit()
+    seats.cancel(cancelled_reg.id)
+    db.session.commit()
+    expired = seats.register(online.id, applicant(5)).registration
+    db.session.commit()
+    expired.expires_at = now - timedelta(minutes=1)
+    db.session.commit()
+    seats.expire_due()
+    db.session.commit()
+    called_off = workshop(title="Abgesagter Workshop", slug="abgesagt")
+    workshops.cancel_workshop(called_off.id, reason="Die Referentin ist erkrankt.")
+    db.session.commit()
+    workshop(title="Später offen", slug="spaeter", registration_opens_at=now + timedelta(days=2))
+    workshop(title="Frist vorbei", slug="frist", registration_closes_at=now - timedelta(hours=1))
+    workshop(title="Vergangen", slug="vergangen", starts_at=now - timedelta(days=3))
+
+    pages = [(name, client.get(url)) for name, url in [
+        ("catalogue", "/"), ("theme", "/themes/integration"), ("theme-404", "/themes/nichts"),
+        ("workshop-full", "/workshops/voll"), ("workshop-open", "/workshops/online"),
+        ("workshop-cancelled", "/workshops/abgesagt"), ("workshop-later", "/workshops/spaeter"),
+        ("workshop-closed", "/workshops/frist"), ("workshop-past", "/workshops/vergangen"),
+        ("workshop-404", "/workshops/nichts"),
+        ("link-pending", f"/anmeldung/{tokens.token_for(seated)}"),
+        ("link-ask-cancel", f"/anmeldung/{tokens.token_for(seated)}?stornieren=1"),
+        ("link-waitlisted", f"/anmeldung/{tokens.token_for(waiting)}"),
+        ("link-confirmed", f"/anmeldung/{tokens.token_for(confirmed)}"),
+        ("link-cancelled", f"/anmeldung/{tokens.token_for(cancelled_reg)}"),
+        ("link-expired", f"/anmeldung/{tokens.token_for(expired)}"),
+        ("link-invalid", "/anmeldung/1.kaputt"), ("new-link", "/anmeldung/neuer-link"),
+        ("privacy", "/datenschutz"), ("imprint", "/impressum"),
+        ("405", "/anmeldung/1.x/bestaetigen"),
+    ]]
+    pages.append(("form-errors", post_form(client, "/workshops/online",
+                                           form_data(9, email="falsch", consent=None))))
+    pages.append(("new-link-errors", post_form(client, "/anmeldung/neuer-link", {"email": "x"})))
+    pages.append(("csrf-400", client.post("/workshops/online", data=form_data(9))))
+    for n, slug in ((10, "online"), (11, "voll"), (10, "online")):  # pending, waitlist, again
+        answer = post_form(client, f"/workshops/{slug}", form_data(n))
+        assert answer.status_code == 303, answer.get_data(as_text=True)[:300]
+        pages.append((f"result-{slug}-{n}", client.get(answer.headers["Location"])))
+    link = f"/anmeldung/{tokens.token_for(seated)}"
+    post_form(client, f"{link}/bestaetigen", {}, page=link)
+    pages.append(("link-flash", client.get(link)))
+    return pages

@@ -12,7 +12,12 @@ from events.extensions import db
 from events.models import Theme, WorkshopStatus, utcnow
 from events.services import seats, workshops
 from tests.conftest import applicant, base_config
-from tests.pages_support import main, visible, workshop  # noqa: F401 - fixture
+from tests.pages_support import dated_workshops, main, visible
+
+
+@pytest.fixture
+def workshop(make_workshop):
+    return dated_workshops(make_workshop)
 
 # --- catalogue ---------------------------------------------------------------------------
 

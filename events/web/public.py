@@ -10,8 +10,7 @@ import logging
 from pathlib import Path
 
 import nh3
-from flask import (Blueprint, Flask, abort, current_app, redirect, render_template, session,
-                   url_for)
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, session, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 

@@ -15,6 +15,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -189,6 +190,13 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "CONTACT_EMAIL": env.text("CONTACT_EMAIL", "praxisaustausch@localhost"),
         "CONTACT_NAME": env.text("CONTACT_NAME",
                                 "Kompetenzteam Flüchtlings- und Integrationsmanagement"),
+        # calendar: invitations' ORGANIZER (a mailbox that receives replies), reminders, UIDs
+        "ORGANIZER_NAME": env.text("ORGANIZER_NAME", env.text(
+            "CONTACT_NAME", "Kompetenzteam Flüchtlings- und Integrationsmanagement")),
+        "ORGANIZER_EMAIL": env.text("ORGANIZER_EMAIL",
+                                    env.text("CONTACT_EMAIL", "praxisaustausch@localhost")),
+        "REMINDER_BEFORE": timedelta(hours=env.number("REMINDER_BEFORE_HOURS", 72.0)),
+        "ICAL_UID_HOST": env.text("ICAL_UID_HOST"),
         "PROGRAMME_CAPACITY": env.integer("PROGRAMME_CAPACITY", 150),
         "CONFIRMATION_HOURS": env.number("CONFIRMATION_HOURS", 48),
         "LINK_RESEND_MINUTES": env.integer("LINK_RESEND_MINUTES", 10),

@@ -35,7 +35,15 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+)
 
 from events.models import Registration, RegistrationStatus, Workshop, utcnow
 
@@ -204,8 +212,9 @@ def _calendar_for(method: str, name: str | None = None) -> Calendar:
         cal.add("name", name)
         cal.add("x-wr-calname", name)
         cal.add("x-wr-timezone", zone_name())
-        cal.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-        cal.add("x-published-ttl", REFRESH_INTERVAL)
+        cal.add("refresh-interval", vDuration(REFRESH_INTERVAL),
+                parameters={"VALUE": "DURATION"})
+        cal.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
     cal.add_component(vtimezone())
     return cal
 

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from events import ical
 from events.extensions import db
@@ -80,7 +81,7 @@ def _answer(version: FeedVersion, build, filename: str, *, private: bool = False
 def _programme():
     programme = catalogue.current_programme()
     if programme is None:
-        raise NotFound("Es ist noch kein Programm angelegt.")
+        raise NotFound(_("Es ist noch kein Programm angelegt."))
     return programme
 
 
@@ -101,7 +102,7 @@ def theme_feed(slug: str):
     programme = _programme()
     theme = subscriptions.theme_by_slug(slug)
     if theme is None:
-        raise NotFound("Dieses Thema gibt es nicht.")
+        raise NotFound(_("Dieses Thema gibt es nicht."))
     return _answer(subscriptions.programme_version(programme),
                    lambda: ical.feed(subscriptions.programme_workshops(programme, theme),
                                      name=f"{programme.name}: {theme.name}"),
@@ -123,7 +124,7 @@ def personal_feed(token: str):
     participant = subscriptions.participant_for_feed_token(token)
     return _answer(subscriptions.personal_version(participant),
                    lambda: ical.feed(subscriptions.personal_workshops(participant),
-                                     name="Meine Workshops – Praxisaustausch"),
+                                     name=_("Meine Workshops – Praxisaustausch")),
                    "meine-workshops.ics", private=True)
 
 
@@ -132,13 +133,13 @@ def renew_personal_feed(token: str):
     """Replace the personal feed's secret (from the personal page): the old URL stops working."""
     registration = tokens.registration_for(token)  # InvalidLink → the 404 page
     if not ActionForm().validate_on_submit():
-        flash("Das Formular ist abgelaufen. Bitte versuchen Sie es noch einmal.", "error")
-        return redirect(url_for("registration.manage", token=token))
+        flash(_("Das Formular ist abgelaufen. Bitte versuchen Sie es noch einmal."), "error")
+        return redirect(url_for("registration.manage", token=token), 303)
     subscriptions.revoke_feed(registration.participant)
     db.session.commit()
-    flash("Ihr Kalender-Abo hat eine neue Adresse. Die bisherige funktioniert nicht mehr; "
-          "bitte abonnieren Sie die neue Adresse in Ihrem Kalender.", "success")
-    return redirect(url_for("registration.manage", token=token))
+    flash(_("Ihr Kalender-Abo hat eine neue Adresse. Die bisherige funktioniert nicht mehr; "
+            "bitte abonnieren Sie die neue Adresse in Ihrem Kalender."), "success")
+    return redirect(url_for("registration.manage", token=token), 303)
 
 
 # --- links for the templates ------------------------------------------------------------

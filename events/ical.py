@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import calendar as _calendar
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -312,11 +314,49 @@ def _public_event(workshop: Workshop) -> Event:
                   summary=f"{CANCELLED_PREFIX}{workshop.title}" if cancelled else None)
 
 
+def _public_event_key(workshop: Workshop) -> tuple:
+    """Everything a public VEVENT is made of: equal keys give equal text."""
+    return (workshop.id, workshop.slug, workshop.sequence, workshop.status, workshop.title,
+            workshop.description, workshop.starts_at, workshop.ends_at, workshop.venue_name,
+            workshop.venue_address, bool(workshop.online_url), workshop.cancel_reason,
+            workshop.theme.name if workshop.theme else None, workshop.created_at,
+            workshop.updated_at, _base_url(), zone_name(), workshop.ical_uid)
+
+
+#: Serialised public VEVENTs by ``_public_event_key``. icalendar spends about 0.7 ms
+#: per event (folding is done character by character), which made a 500-workshop
+#: feed cost a third of a second; an edit now rebuilds only the event it changed.
+_EVENTS: OrderedDict[tuple, str] = OrderedDict()
+_EVENTS_MAX = 4096
+_EVENTS_LOCK = threading.Lock()
+
+
+def _public_event_text(workshop: Workshop) -> str:
+    key = _public_event_key(workshop)
+    with _EVENTS_LOCK:
+        text = _EVENTS.get(key)
+        if text is not None:
+            _EVENTS.move_to_end(key)
+            return text
+    text = _public_event(workshop).to_ical().decode("utf-8")
+    with _EVENTS_LOCK:
+        _EVENTS[key] = text
+        while len(_EVENTS) > _EVENTS_MAX:
+            _EVENTS.popitem(last=False)
+    return text
+
+
+def _publish(workshops: Iterable[Workshop], name: str | None) -> str:
+    """A PUBLISH calendar: icalendar's head and VTIMEZONE, then the (cached) VEVENTs."""
+    text = _calendar_for("PUBLISH", name=name).to_ical().decode("utf-8")
+    end = "END:VCALENDAR\r\n"
+    assert text.endswith(end)
+    return text[: -len(end)] + "".join(_public_event_text(w) for w in workshops) + end
+
+
 def single_event(workshop: Workshop) -> str:
     """One workshop as a download ("In Kalender übernehmen"): METHOD:PUBLISH."""
-    cal = _calendar_for("PUBLISH")
-    cal.add_component(_public_event(workshop))
-    return cal.to_ical().decode("utf-8")
+    return _publish([workshop], name=None)
 
 
 def feed(workshops: Iterable[Workshop], name: str) -> str:
@@ -326,7 +366,4 @@ def feed(workshops: Iterable[Workshop], name: str) -> str:
     title, since several clients do not show the status), so subscribers see
     the cancellation instead of a silent disappearance.
     """
-    cal = _calendar_for("PUBLISH", name=name)
-    for workshop in workshops:
-        cal.add_component(_public_event(workshop))
-    return cal.to_ical().decode("utf-8")
+    return _publish(workshops, name=name)

@@ -265,3 +265,22 @@ def test_template_helpers(app, make_workshop, now):
     assert query["ctz"] == ["Europe/Berlin"]
     assert query["location"] == ["Rathaus, Marktplatz 1, 50667 Köln"]
     assert f"http://praxis.test/workshops/{workshop.slug}" in query["details"][0]
+
+
+def test_a_workshop_added_without_a_version_bump_still_changes_the_etag(client, make_workshop):
+    make_workshop()
+    before = client.get("/calendar.ics").headers["ETag"]
+    make_workshop()  # a direct insert, as the demo data does: feed_version is not bumped
+    after = client.get("/calendar.ics", headers={"If-None-Match": before})
+    assert after.status_code == 200 and after.headers["ETag"] != before
+    assert len(uids(after)) == 2
+
+
+def test_feed_shows_each_edit_at_once(client, make_workshop):
+    workshop = make_workshop(title="Alter Titel")
+    assert "SUMMARY:Alter Titel" in lines(client.get("/calendar.ics"))
+    workshops.update_workshop(workshop.id, title="Neuer Titel", venue_address="Weg 2")
+    db.session.commit()
+    text = lines(client.get("/calendar.ics"))
+    assert "SUMMARY:Neuer Titel" in text and "LOCATION:Rathaus\\, Weg 2" in text
+    assert "SUMMARY:Alter Titel" not in text

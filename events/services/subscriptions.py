@@ -3,7 +3,8 @@
 The version (ETag, Last-Modified) of a feed is read with one small query, so a
 conditional GET can be answered without building the feed. The programme and
 theme feeds take it from ``Programme.feed_version``, which every change a feed
-shows bumps (workshop edits, publish, unpublish, cancel). The personal feed
+shows bumps (workshop edits, publish, unpublish, cancel), checked against the
+workshops' count and latest ``updated_at``. The personal feed
 takes a digest of the participant's registrations and their workshops, since
 a seat change (which leaves ``feed_version`` alone) changes what it shows.
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from events.extensions import db
@@ -61,8 +62,21 @@ class FeedVersion:
 
 
 def programme_version(programme: Programme) -> FeedVersion:
-    return FeedVersion(f"p{programme.id}-v{programme.feed_version}-f{FORMAT}",
-                       programme.updated_at)
+    """The programme's feed version, checked against its workshops' count and last change.
+
+    ``feed_version`` is the documented source; the aggregate (one indexed query)
+    also catches a write that forgot to bump it, such as workshops inserted
+    directly (demo data, a future import), so no client keeps a stale feed.
+    """
+    count, last_change = db.session.execute(
+        select(func.count(Workshop.id), func.max(Workshop.updated_at))
+        .where(Workshop.programme_id == programme.id)).one()
+    moments = [moment for moment in (programme.updated_at, last_change) if moment is not None]
+    fingerprint = hashlib.sha256(
+        f"{programme.name}|{count}|{last_change.isoformat() if last_change else ''}".encode()
+    ).hexdigest()[:12]
+    return FeedVersion(f"p{programme.id}-v{programme.feed_version}-{fingerprint}-f{FORMAT}",
+                       max(moments))
 
 
 def programme_workshops(programme: Programme, theme: Theme | None = None) -> list[Workshop]:

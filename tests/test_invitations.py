@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from events.extensions import db
 from events.mail import sender
-from events.models import Programme, Registration, RegistrationStatus as S, Workshop
+from events.models import Programme, Registration, Workshop
+from events.models import RegistrationStatus as S
 from events.services import seats, workshops
 from events.services.errors import InvalidInput, StateConflict
 from tests.conftest import applicant

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from events.extensions import db
-from events.models import OutboxMessage, Registration
+from events.models import OutboxMessage
 from events.services import jobs, reminders, seats, tokens, workshops
 from tests.conftest import applicant
 from tests.ical_support import vobject_events

@@ -320,7 +320,9 @@ def test_other_api_errors_are_json_too(client, request_):
 
 # --- rate limiting ----------------------------------------------------------------------
 
-LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_REGISTRATION": "3 per minute"}
+# memory:// : counters of this app alone, whatever RATELIMIT_STORAGE_URI the shell has
+LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_REGISTRATION": "3 per minute",
+           "RATELIMIT_STORAGE_URI": "memory://"}
 
 
 @pytest.mark.parametrize("config_overrides", [LIMITED], ids=["limited"])

@@ -215,7 +215,9 @@ def test_dot_env_in_the_working_folder_is_honoured_and_the_environment_wins(tmp_
     assert "PROGRAMME_CAPACITY" not in os.environ  # read, not copied into the process
 
 
-def test_the_app_reads_dot_env(tmp_path):
+def test_the_app_reads_dot_env(tmp_path, monkeypatch):
+    for name in ("SECRET_KEY", "DATABASE_URL", "RATELIMIT_ENABLED"):
+        monkeypatch.delenv(name, raising=False)  # the real environment would win
     database = tmp_path / "aus-der-datei.db"
     Path(".env").write_text(f"SECRET_KEY=geheim-aus-der-datei\nDATABASE_URL=sqlite:///{database}\n"
                             "RATELIMIT_ENABLED=false\n")

@@ -171,7 +171,7 @@ CASES = {
     "invalid-fields": Case("post", REGISTRATIONS, 422, lambda ctx: _post(
         ctx, ctx.workshop().id, {"name": 3, "email": "kein-at", "x": 1})),
     "rate-limited": Case("post", REGISTRATIONS, 429, _rate_limited,
-                         config={"RATELIMIT_ENABLED": True,
+                         config={"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
                                  "RATELIMIT_REGISTRATION": "2 per minute"}),
     "openapi": Case("get", "/api/openapi.json", 200,
                     lambda ctx: ctx.client.get("/api/openapi.json")),

@@ -114,7 +114,7 @@ def _transitions(zone: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, t
     """Offset changes in ``year``: (UTC instant, offset before, offset after)."""
     found = []
     start = datetime(year, 1, 1, tzinfo=timezone.utc)
-    step = timedelta(hours=1)
+    step = timedelta(days=1)  # zones change at most once a day; bisect to the minute
     moment = start
     before = moment.astimezone(zone).utcoffset()
     while moment.year == year:

@@ -160,10 +160,10 @@ def test_open_workshop_page_has_details_and_the_form(client, workshop):
     assert response.status_code == 200
     assert "Integrationsmonitoring" in text and "Kennzahlen für die Praxis." in text
     assert "Rathaus, Marktplatz 1, 50667 Köln" in text
-    assert "12 von 12 frei" in text and "Anmeldung bis" in text
+    assert "12 von 12 frei" in text and "Anmeldeschluss" in text and "Zur Anmeldung" in text
     for label in ("Vor- und Nachname", "E-Mail-Adresse", "Kommune oder Landkreis",
                   "Fachbereich oder Funktion (optional)", "Anmerkungen (optional)",
-                  "Unterstützungsbedarf für eine barrierefreie Teilnahme (optional)",
+                  "Barrierefreie Teilnahme (optional)", "Ihr Unterstützungsbedarf",
                   "Ich willige ausdrücklich ein", "Ich bin mit der Verarbeitung"):
         assert label in text
     assert 'href="/datenschutz"' in page and 'name="csrf_token"' in page

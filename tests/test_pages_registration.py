@@ -42,7 +42,7 @@ def test_free_seat_is_reserved_and_the_page_asks_to_confirm_by_mail(client, work
     item = workshop(capacity=3)
     response = register_via_form(client, item, remarks="Ich bringe Fragen mit.")
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/workshops/{item.slug}/anmeldung"
+    assert response.headers["Location"] == f"/workshops/{item.slug}/anmeldung#inhalt"
 
     result = client.get(response.headers["Location"])
     text = main(result.data)
@@ -352,7 +352,7 @@ def test_revoked_link_then_a_new_link_by_mail(client, workshop):
                          {**form_data(1, email="person1@kommune.example"),
                           "workshop": str(item.id)}, page=old)
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/workshops/{item.slug}/anmeldung"
+    assert response.headers["Location"] == f"/workshops/{item.slug}/anmeldung#inhalt"
     text = main(client.get(response.headers["Location"]).data)
     assert "Wir haben Ihnen Ihren persönlichen Link noch einmal geschickt." in text
     mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()

@@ -69,8 +69,7 @@ class RegistrationForm(ApplicantFields):
     """Register for one workshop (``/workshops/<slug>``)."""
 
     remarks = TextAreaField(_l("Anmerkungen"))
-    accessibility_needs = TextAreaField(_l("Unterstützungsbedarf für eine barrierefreie "
-                                           "Teilnahme"))
+    accessibility_needs = TextAreaField(_l("Ihr Unterstützungsbedarf"))
     accessibility_consent = BooleanField(_l(
         "Ich willige ausdrücklich ein, dass meine Angaben zum Unterstützungsbedarf "
         "(Gesundheitsdaten, Art. 9 DSGVO) zur Organisation meiner Teilnahme verarbeitet "

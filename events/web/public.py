@@ -142,7 +142,7 @@ def register_for(slug: str):
         return _workshop_page(item, form, status=409, message=str(error))
     if result is None:
         return _workshop_page(item, form, status=422)
-    return redirect(url_for("public.registered", slug=slug), 303)
+    return redirect(url_for("public.registered", slug=slug, _anchor="inhalt"), 303)
 
 
 def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult | None:

@@ -127,4 +127,5 @@ def link_request_submit():
         return _link_request_page(form, status=409, message=str(error))
     if result is None:
         return _link_request_page(form, status=422)
-    return redirect(url_for("public.registered", slug=chosen.workshop.slug), 303)
+    return redirect(url_for("public.registered", slug=chosen.workshop.slug, _anchor="inhalt"),
+                    303)

@@ -404,12 +404,9 @@ def test_same_new_person_in_two_programmes_at_once(
 
     Two first registrations of one e-mail in two programmes at the same moment
     both find no participant and both insert one: on PostgreSQL one of them
-    fails on the unique e-mail (the API answers 500). SQLite's database-wide
-    write lock serialises them. Strict xfail on PostgreSQL until fixed.
+    would fail on the unique e-mail; the insert runs in a savepoint, so the loser
+    takes the winner's row. SQLite's database-wide write lock serialises them.
     """
-    if database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="participant insert races across programmes (unique e-mail)"))
     workshops = [future_workshop(5, make_programme()).id for _ in range(2)]
     errors: list[str] = []
 

@@ -8,10 +8,24 @@ take the lock *before* checking availability.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from events.extensions import db
 from events.models import Programme
+
+WROTE = "events.wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_write(session, _context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 def begin_serialised() -> None:
@@ -20,11 +34,12 @@ def begin_serialised() -> None:
     On SQLite it begins with ``BEGIN IMMEDIATE`` (see ``events.database``), so the
     write lock is held from the first read on. A read-only transaction that is
     still open is ended first; one with unflushed or flushed-but-uncommitted
-    writes is a programming error, since the lock must come first.
+    writes (tracked by the ``after_flush`` event) is a programming error, since
+    the lock must come first.
     """
     session = db.session()
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
+        if session.new or session.dirty or session.deleted or session.info.get(WROTE):
             raise RuntimeError("commit pending changes before a seat change")
         session.rollback()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

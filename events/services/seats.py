@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from events.extensions import db
 from events.models import (
@@ -199,14 +200,25 @@ def _participant_for(applicant: Applicant) -> Participant:
     email = normalise_email(applicant.email)
     participant = db.session.scalar(select(Participant).where(Participant.email == email))
     if participant is None:
-        participant = Participant(email=email, name=applicant.name,
-                                  municipality=applicant.municipality, role=applicant.role)
-        db.session.add(participant)
-        db.session.flush()
-    else:  # the latest details win
-        participant.name = applicant.name
-        participant.municipality = applicant.municipality
-        participant.role = applicant.role
+        # The programme lock does not cover other programmes: the same new person may
+        # be inserted at the same moment by a registration elsewhere. A savepoint lets
+        # the loser of that race take the winner's row instead of failing.
+        try:
+            with db.session.begin_nested():
+                participant = Participant(email=email, name=applicant.name,
+                                          municipality=applicant.municipality,
+                                          role=applicant.role)
+                db.session.add(participant)
+            return participant
+        except IntegrityError:
+            participant = db.session.execute(
+                select(Participant).where(Participant.email == email)
+                .execution_options(populate_existing=True)
+            ).scalar_one()
+    # the latest details win
+    participant.name = applicant.name
+    participant.municipality = applicant.municipality
+    participant.role = applicant.role
     return participant
 
 

@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     load_settings(app, config)
     register_logging(app)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -48,6 +49,18 @@ def register_logging(app: Flask) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, trust their X-Forwarded-* headers.
+
+    Without it every client would share the proxy's address, and so one rate limit.
+    """
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -209,6 +209,9 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "RATELIMIT_REGISTRATION": registration_limit,
         "RATELIMIT_HEADERS_ENABLED": True,
         "WORKER_INTERVAL": env.number("WORKER_INTERVAL", 5.0),
+        "TRUSTED_PROXIES": env.integer("TRUSTED_PROXIES", 0),
+        "MAX_CONTENT_LENGTH": env.integer("MAX_CONTENT_LENGTH", 256 * 1024, minimum=1024),
+        "KERN_PACKAGE": env.text("KERN_PACKAGE"),
         "CONSENT_VERSION": env.text("CONSENT_VERSION", "2026-11"),
         # public site: imprint and privacy notice (address lines separated by ";")
         "OPERATOR_NAME": env.text("OPERATOR_NAME",

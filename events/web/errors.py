@@ -36,6 +36,9 @@ MESSAGES = {
     409: (_l("Aktion nicht möglich"),
           _l("Die Aktion passt nicht zum aktuellen Stand."),
           _l("Bitte laden Sie die Seite neu; sie zeigt den aktuellen Stand.")),
+    413: (_l("Anfrage zu groß"),
+          _l("Die gesendeten Angaben sind zu groß."),
+          _l("Bitte kürzen Sie lange Texte, z. B. Bemerkungen, und senden Sie erneut.")),
     422: (_l("Bitte prüfen Sie Ihre Angaben"),
           _l("Die Angaben sind unvollständig oder ungültig."),
           _l("Bitte gehen Sie zurück und korrigieren Sie Ihre Angaben.")),
@@ -84,7 +87,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        code = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+                429: "rate_limited"}.get(
             error.code, "http_error")
         return _answer(error.code or 500, code, headers=error.get_headers())
 

@@ -184,7 +184,7 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
             "MAIL_DEFAULT_SENDER",
             "Kompetenzteam Flüchtlingsmanagement <praxisaustausch@localhost>"),
         "MAIL_TIMEOUT": env.number("MAIL_TIMEOUT", 10.0),
-        "MAIL_MAX_ATTEMPTS": env.integer("MAIL_MAX_ATTEMPTS", 8, minimum=1),
+        "MAIL_MAX_ATTEMPTS": env.integer("MAIL_MAX_ATTEMPTS", 12, minimum=1),
         "MAIL_RETRY_SECONDS": env.integer("MAIL_RETRY_SECONDS", 60, minimum=1),
         "MAIL_DIR": env.text("MAIL_DIR", str(instance / "mail")),
         "CONTACT_EMAIL": env.text("CONTACT_EMAIL", "praxisaustausch@localhost"),

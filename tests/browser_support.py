@@ -11,6 +11,7 @@ status and every console message of a page.
 from __future__ import annotations
 
 import email
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -54,8 +55,11 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
-                    "(apt-get install -y chromium); CI installs it")
+        reason = ("Debian's chromium is not installed at /usr/bin/chromium "
+                  "(apt-get install -y chromium); CI installs it")
+        if os.environ.get("REQUIRE_BROWSER", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

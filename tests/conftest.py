@@ -28,6 +28,8 @@ from events.services.applicants import Applicant
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES", "").lower() in {"1", "true", "yes"}
+pytest_plugins = ["tests.smtp_support"]
+
 TEST_SECRET = "test-secret-key-not-for-production"
 BACKENDS = ["sqlite", "postgresql"]
 

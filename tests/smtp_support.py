@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 
 ACCEPT, TEMPFAIL_ONCE, REJECT = "accept", "tempfail_once", "reject"
@@ -178,3 +179,20 @@ def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     return context
+
+
+# --- fixtures (loaded for every test module through ``pytest_plugins`` in conftest) -----
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a loopback port that records what it receives."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_config(smtp) -> dict:
+    """App settings that send mail to the ``smtp`` fixture's server."""
+    return {"MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 5}

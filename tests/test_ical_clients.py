@@ -24,7 +24,6 @@ from tests.ical_support import (
     icaljs,
     vobject_events,
 )
-from tests.smtp_support import SmtpServer
 
 pytestmark = pytest.mark.backends
 
@@ -33,15 +32,8 @@ SUMMER = datetime(2027, 7, 13, 8, tzinfo=timezone.utc)  # 10:00 CEST
 
 
 @pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp):
-    return {"MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 5}
+def config_overrides(smtp_config):
+    return smtp_config
 
 
 def api(client, workshop) -> dict:

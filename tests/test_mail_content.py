@@ -21,7 +21,6 @@ from events.mail.outbox import enqueue
 from events.models import OutboxMessage
 from events.services import seats, tokens
 from tests.conftest import applicant
-from tests.smtp_support import SmtpServer
 
 #: Tuesday 12 January 2027, 10:00–16:00 in Berlin (UTC+1 in winter).
 STARTS = datetime(2027, 1, 12, 9, 0, tzinfo=timezone.utc)
@@ -33,15 +32,8 @@ URL = re.compile(r"""(?:https?:)?//[^\s"'<>)]+""")
 
 
 @pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp):
-    return {"MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port,
+def config_overrides(smtp_config):
+    return {**smtp_config,
             "MAIL_DEFAULT_SENDER": "Kompetenzteam Flüchtlingsmanagement <workshops@kt.example>",
             "CONTACT_NAME": "Kompetenzteam Flüchtlings- und Integrationsmanagement",
             "CONTACT_EMAIL": "kontakt@kt.example"}

@@ -33,15 +33,8 @@ pytestmark = pytest.mark.backends
 
 
 @pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def config_overrides(smtp):
-    return {"MAIL_SERVER": smtp.host, "MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 5}
+def config_overrides(smtp_config):
+    return smtp_config
 
 
 def register_by_api(client, workshop, n):

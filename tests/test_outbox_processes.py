@@ -24,18 +24,10 @@ from events.mail.outbox import enqueue
 from events.models import OutboxMessage, OutboxStatus, Registration, RegistrationStatus, utcnow
 from events.services import seats
 from tests.conftest import TEST_SECRET, applicant
-from tests.smtp_support import SmtpServer
 
 pytestmark = [pytest.mark.backends, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ def make_app(database_url, tmp_path):
     return make
 
 
-def test_client_address_comes_from_the_trusted_proxy(make_app):
-    app = make_app(TRUSTED_PROXIES=1)
+def remote_addr_seen(app) -> str:
+    """The client address the app sees for a request from 127.0.0.1 via a proxy header."""
     seen = []
 
     @app.get("/_whoami")
@@ -27,22 +27,15 @@ def test_client_address_comes_from_the_trusted_proxy(make_app):
 
     app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"},
                           environ_base={"REMOTE_ADDR": "127.0.0.1"})
-    assert seen == ["203.0.113.7"]
+    return seen[0]
+
+
+def test_client_address_comes_from_the_trusted_proxy(make_app):
+    assert remote_addr_seen(make_app(TRUSTED_PROXIES=1)) == "203.0.113.7"
 
 
 def test_without_trusted_proxy_the_header_is_ignored(make_app):
-    app = make_app()
-    seen = []
-
-    @app.get("/_whoami")
-    def whoami():
-        from flask import request
-        seen.append(request.remote_addr)
-        return "ok"
-
-    app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.7"},
-                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
-    assert seen == ["127.0.0.1"]
+    assert remote_addr_seen(make_app()) == "127.0.0.1"
 
 
 def test_oversized_api_body_gets_413_json(make_app, make_workshop):

@@ -2,7 +2,8 @@
 pages, "In Kalender übernehmen" and Google Calendar on the workshop page, and the personal
 feed with its renewal on the personal page of a confirmed registration.
 
-Links are read from the HTML as a browser reads them, then followed with the client.
+Links are read from the HTML as a browser reads them, then followed with the client; the
+last test looks at the pages in Debian's chromium at 320 and 1280 px.
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
+from events.demo import seed
 from events.extensions import db
 from events.models import Participant, Theme, utcnow
-from events.services import seats, subscriptions, tokens, workshops
+from events.services import catalogue, seats, subscriptions, tokens, workshops
+from tests import browser_support as support
+from tests.browser_support import ARTIFACTS, Recorder
 from tests.conftest import applicant
 from tests.pages_support import dated_workshops, main, scan
 
 BASE = "http://praxis.test"
 OUTLOOK = ("In Outlook wählen Sie „Kalender hinzufügen“ → „Aus dem Internet“ und fügen "
            "diese Adresse ein.")
+
+
+browser = support.browser
+live_server = support.live_server
 
 
 @pytest.fixture
@@ -292,3 +300,46 @@ def test_renewing_without_a_valid_csrf_token_is_refused(client, workshop, token)
         populate_existing=True)).scalar_one()
     assert f"{BASE}/calendar/{subscriptions.feed_token(participant)}.ics" == old
     assert client.get(path_of(old)).status_code == 200
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [320, 1280])
+def test_calendar_blocks_fit_the_screen_and_the_address_can_be_copied(app, live_server,
+                                                                     browser, width):
+    seed()
+    db.session.commit()
+    item = next(i for i in catalogue.list_workshops()
+                if i.registration_open and not i.is_full and i.workshop.venue_name)
+    registration = confirmed(item.workshop, 1)
+    shots = [("katalog", "/", "#abo-adresse"),
+             ("thema", f"/themes/{item.workshop.theme.slug}", "#abo-adresse"),
+             ("workshop", f"/workshops/{item.workshop.slug}", "#abo-adresse"),
+             ("persoenlich", f"/anmeldung/{tokens.token_for(registration)}",
+              "#kalender-adresse")]
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="de-DE")
+    try:
+        page = context.new_page()
+        recorder = Recorder()
+        recorder.attach(page)
+        for name, path, field in shots:
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(ARTIFACTS / f"kalender-{name}-{width}.png"), full_page=True)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{name} at {width}px is {wide}px wide"
+            box = page.locator(field).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (name, box)
+            # a long address scrolls inside its field; focus and select all takes all of it
+            page.focus(field)
+            page.keyboard.press("Control+A")
+            value, start, end = page.eval_on_selector(
+                field, "el => [el.value, el.selectionStart, el.selectionEnd]")
+            assert value.startswith(live_server.url + "/") and (start, end) == (0, len(value))
+        assert recorder.foreign(live_server.url) == []
+    finally:
+        context.close()

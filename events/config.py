@@ -224,6 +224,8 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "PRIVACY_CONTACT": env.text("PRIVACY_CONTACT", ""),
         "PRIVACY_AUTHORITY": env.text("PRIVACY_AUTHORITY", ""),
         "PRIVACY_RETENTION": env.text("PRIVACY_RETENTION", ""),
+        # storage limitation (Art. 5(1)(e) DSGVO): days after a workshop until deletion
+        "RETENTION_DAYS": env.integer("RETENTION_DAYS", 183, minimum=1),
         "PRIVACY_TEXT_FILE": env.text("PRIVACY_TEXT_FILE", ""),
         "IMPRINT_TEXT_FILE": env.text("IMPRINT_TEXT_FILE", ""),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent

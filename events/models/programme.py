@@ -42,6 +42,9 @@ class Programme(db.Model):
     capacity: Mapped[int] = mapped_column(Integer)
     #: Bumped by every change that a calendar feed shows (ETag source).
     feed_version: Mapped[int] = mapped_column(Integer, default=1)
+    #: People whose seats here the retention purge deleted (``services.retention``); they
+    #: still count against the cap, as their rows did before.
+    deleted_participants: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     workshops: Mapped[list[Workshop]] = relationship(back_populates="programme")

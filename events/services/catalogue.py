@@ -103,7 +103,7 @@ def programme_figures(programme: Programme | None = None) -> ProgrammeFigures | 
         .join(Workshop, Workshop.id == Registration.workshop_id)
         .where(Workshop.programme_id == programme.id, Registration.status.in_(SEAT_HOLDING))
     )
-    return ProgrammeFigures(programme, participants or 0)
+    return ProgrammeFigures(programme, (participants or 0) + programme.deleted_participants)
 
 
 def current_programme() -> Programme | None:

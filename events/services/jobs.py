@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from events.models import utcnow
-from events.services import reminders, seats
+from events.services import reminders, retention, seats
 from events.services.locking import begin_serialised
+
+log = logging.getLogger(__name__)
 
 
 def run_due(now: datetime | None = None) -> dict:
-    """Expire overdue reservations (which promotes from the waiting list), queue reminders.
+    """Expire overdue reservations (which promotes from the waiting list), queue reminders,
+    delete personal data past its retention (``retention.purge``; one query when none is).
 
     The round starts serialised (``BEGIN IMMEDIATE`` on SQLite), so that the
     reminders' claim never has to upgrade a read transaction to a write one, which
@@ -20,4 +24,8 @@ def run_due(now: datetime | None = None) -> dict:
     now = now or utcnow()
     begin_serialised()
     expired = seats.expire_due(now)
-    return {"expired": expired, "reminded": reminders.send_due(now)}
+    reminded = reminders.send_due(now)
+    purged = retention.purge(now)
+    if purged:
+        log.info("retention purge: %s", purged)
+    return {"expired": expired, "reminded": reminded, "purged": purged}

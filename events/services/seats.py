@@ -240,7 +240,8 @@ def _fits(workshop: Workshop, programme: Programme, participant_id: int) -> bool
     if seats_taken(workshop.id) >= workshop.capacity:
         return False
     holders = seat_holders(programme.id)
-    return participant_id in holders or len(holders) < programme.capacity
+    return (participant_id in holders
+            or len(holders) + programme.deleted_participants < programme.capacity)
 
 
 # --- confirming and cancelling ------------------------------------------------------------
@@ -387,7 +388,8 @@ def promote(programme: Programme, now: datetime | None = None) -> list[Registrat
             taken[workshop.id] = seats_taken(workshop.id)
         if taken[workshop.id] >= workshop.capacity:
             continue
-        if registration.participant_id not in holders and len(holders) >= programme.capacity:
+        if (registration.participant_id not in holders
+                and len(holders) + programme.deleted_participants >= programme.capacity):
             continue
         _set_status(registration, S.pending, now)
         registration.expires_at = confirmation_deadline(workshop, now)

@@ -52,6 +52,9 @@ def live_server(app):
         yield server
 
 
+_RUNNING: list = []  # the session's one chromium: playwright's sync API runs once per thread
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
@@ -60,12 +63,17 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER", "").lower() in {"1", "true", "yes"}:
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
         pytest.skip(reason)
+    if _RUNNING:  # another module's alias of this fixture started it: share it
+        yield _RUNNING[0]
+        return
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        _RUNNING.append(browser)
         yield browser
+        _RUNNING.clear()
         browser.close()
     finally:
         playwright.stop()

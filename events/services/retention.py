@@ -177,16 +177,16 @@ def _count_departed(programmes: dict[int, Programme], losing: set[tuple[int, int
     """Add to each programme the people who no longer hold any seat in it."""
     if not losing:
         return
-    still_holding = set()
+    still_holding: set[tuple[int, int]] = set()
     people = sorted({participant_id for _, participant_id in losing})
     for chunk in _chunks(people):
-        still_holding.update(db.session.execute(
+        still_holding.update(tuple(row) for row in db.session.execute(
             select(Workshop.programme_id, Registration.participant_id).distinct()
             .join(Workshop, Workshop.id == Registration.workshop_id)
             .where(Registration.participant_id.in_(chunk),
                    Registration.status.in_(SEAT_HOLDING))
         ).all())
-    for programme_id, _ in losing - {tuple(row) for row in still_holding}:
+    for programme_id, _ in losing - still_holding:
         programmes[programme_id].deleted_participants += 1
 
 

@@ -3,9 +3,11 @@ PostgreSQL, from the CLI and from the worker round; queued mail and live data st
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text, update
@@ -350,3 +352,20 @@ class TestConfigured:
 def test_the_privacy_page_promises_six_months_by_default(client):
     page = client.get("/datenschutz").get_data(as_text=True)
     assert "spätestens sechs Monate nach ihrem letzten Workshop" in page
+
+
+def test_mail_files_follow_the_retention(app, now):
+    """Without a mail server every message is a .eml file; old copies go too."""
+    folder = Path(app.config["MAIL_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    old, recent = folder / "old.eml", folder / "recent.eml"
+    for path in (old, recent):
+        path.write_text("Subject: x\n\nx")
+    gone = (now - DAYS - timedelta(days=1)).timestamp()
+    os.utime(old, (gone, gone))
+    fresh = (now - timedelta(days=1)).timestamp()
+    os.utime(recent, (fresh, fresh))
+    result = jobs.run_due(now)
+    db.session.commit()
+    assert result["mail_files"] == 1
+    assert not old.exists() and recent.exists()

@@ -7,6 +7,7 @@ from flask import current_app
 
 from events import formatting
 from events.extensions import db
+from events.mail.sender import purge_mail_files
 from events.models import utcnow
 from events.services import retention
 from events.services.locking import begin_serialised
@@ -41,6 +42,10 @@ def purge(dry_run: bool) -> None:
             db.session.rollback()
     if not dry_run:
         db.session.commit()
+        files = purge_mail_files(retention.cutoff(now))
+        if files:
+            click.echo(f"{_count(files, 'E-Mail-Datei', 'E-Mail-Dateien')} in "
+                       f"{current_app.config['MAIL_DIR']} gelöscht.")
 
     days = current_app.config["RETENTION_DAYS"]
     click.echo(f"Speicherfrist: {days} Tage (Stichtag "

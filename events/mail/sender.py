@@ -302,3 +302,24 @@ def status_summary(now: datetime | None = None) -> dict:
         "next_waiting": next_waiting,
         "failures": failures,
     }
+
+
+def purge_mail_files(before: datetime) -> int:
+    """Delete ``.eml`` files in ``MAIL_DIR`` last written before ``before``; return the count.
+
+    Without a mail server every message is kept as a file; those copies hold the
+    same personal data as the outbox rows and follow the same retention.
+    """
+    folder = Path(current_app.config["MAIL_DIR"])
+    if not folder.is_dir():
+        return 0
+    limit = before.timestamp()
+    removed = 0
+    for path in folder.glob("*.eml"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker was faster
+            continue
+    return removed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from events.mail.sender import purge_mail_files
 from events.models import utcnow
 from events.services import reminders, retention, seats
 from events.services.locking import begin_serialised
@@ -14,7 +15,8 @@ log = logging.getLogger(__name__)
 
 def run_due(now: datetime | None = None) -> dict:
     """Expire overdue reservations (which promotes from the waiting list), queue reminders,
-    delete personal data past its retention (``retention.purge``; one query when none is).
+    delete personal data past its retention (``retention.purge``; one query when none is)
+    and ``.eml`` copies older than the retention.
 
     The round starts serialised (``BEGIN IMMEDIATE`` on SQLite), so that the
     reminders' claim never has to upgrade a read transaction to a write one, which
@@ -28,4 +30,7 @@ def run_due(now: datetime | None = None) -> dict:
     purged = retention.purge(now)
     if purged:
         log.info("retention purge: %s", purged)
-    return {"expired": expired, "reminded": reminded, "purged": purged}
+    files = purge_mail_files(retention.cutoff(now))
+    if files:
+        log.info("retention purge: %s mail file(s) deleted", files)
+    return {"expired": expired, "reminded": reminded, "purged": purged, "mail_files": files}

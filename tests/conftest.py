@@ -13,6 +13,7 @@ import itertools
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -62,24 +63,38 @@ def _postgres_reason() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """URL of a fresh, migrated database for this test session; dropped at the end."""
+def require_postgres() -> None:
+    """Skip (or, with REQUIRE_POSTGRES=1, fail) when the server is not reachable."""
     reason = _postgres_reason()
     if reason:
         if REQUIRE_POSTGRES:
             pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
         pytest.skip(reason)
-    name = f"praxis_test_{uuid.uuid4().hex[:10]}"
+
+
+@contextmanager
+def scratch_postgres_database(prefix: str):
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    require_postgres()
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    _migrate(url, Path("/tmp"))
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a fresh, migrated database for this test session; dropped at the end."""
+    with scratch_postgres_database("praxis_test") as url:
+        _migrate(url, Path("/tmp"))
+        yield url
 
 
 def _migrate(url: str, tmp_path: Path) -> None:
@@ -237,6 +252,17 @@ def applicant(n: int | str = 1, **fields) -> Applicant:
         consent=fields.pop("consent", True),
         **fields,
     )
+
+
+def confirmed(workshop, n, now):
+    """Register applicant ``n`` for ``workshop`` and confirm at ``now`` (two commits)."""
+    from events.services import seats
+
+    registration = seats.register(workshop.id, applicant(n), now=now).registration
+    db.session.commit()
+    seats.confirm(registration.id, now=now)
+    db.session.commit()
+    return registration
 
 
 @pytest.fixture

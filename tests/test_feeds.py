@@ -15,19 +15,12 @@ from events.extensions import db
 from events.models import Participant, Theme, WorkshopStatus
 from events.services import seats, subscriptions, tokens, workshops
 from events.web import feeds
-from tests.conftest import applicant
+from tests.conftest import applicant, confirmed
 from tests.ical_support import unfolded_lines, vobject_events
 
 pytestmark = pytest.mark.backends
 ONLINE = "https://konferenz.example/geheim-4711"
 
-
-def confirmed(workshop, n, now):
-    registration = seats.register(workshop.id, applicant(n), now=now).registration
-    db.session.commit()
-    seats.confirm(registration.id, now=now)
-    db.session.commit()
-    return registration
 
 
 def lines(response) -> list[str]:

@@ -11,7 +11,7 @@ from events import ical
 from events.extensions import db
 from events.models import OutboxMessage
 from events.services import seats, tokens
-from tests.conftest import applicant
+from tests.conftest import confirmed
 from tests.ical_support import icaljs, unfolded_lines, vobject_events
 
 BERLIN_VTIMEZONE = (
@@ -39,13 +39,6 @@ NASTY_TITLE = ("Asyl, Aufenthalt; Arbeit\\Ausbildung – Übergänge gestalten: 
                + "ÄÖÜäöüß€ " * 12 + "Ende")
 NASTY_TEXT = "Erste Zeile, mit Komma;\nzweite Zeile mit \\ Backslash\n\nÜberschrift: äöü ß"
 
-
-def confirmed(workshop, now, n=1):
-    registration = seats.register(workshop.id, applicant(n), now=now).registration
-    db.session.commit()
-    seats.confirm(registration.id, now=now)
-    db.session.commit()
-    return registration
 
 
 def outbox_ical(kind: str) -> str:
@@ -101,7 +94,7 @@ def test_summer_and_winter_zones_read_back_by_both_parsers(app, make_workshop, t
 def test_text_is_escaped_and_folded_to_75_octets_with_crlf(app, make_workshop, now, tmp_path):
     workshop = make_workshop(title=NASTY_TITLE, description=NASTY_TEXT,
                              venue_name="Bürgerhaus; Saal 2", venue_address="Weg 1, 12345 Ort")
-    confirmed(workshop, now)
+    confirmed(workshop, 1, now)
     texts = {"invite": outbox_ical("confirmed"), "download": ical.single_event(workshop)}
     for text in texts.values():
         raw = text.encode("utf-8")
@@ -126,7 +119,7 @@ def test_text_is_escaped_and_folded_to_75_octets_with_crlf(app, make_workshop, n
 def test_invitation_holds_uid_organizer_attendee_and_personal_link(app, make_workshop, now,
                                                                     tmp_path):
     workshop = make_workshop()
-    registration = confirmed(workshop, now)
+    registration = confirmed(workshop, 1, now)
     text = outbox_ical("confirmed")
     event = icaljs({"invite": text}, tmp_path)["invite"]["events"][0]
     assert event["uid"] == f"registration-{registration.id}@praxis.test" == registration.ical_uid
@@ -152,7 +145,7 @@ class TestConfigured:
 
     def test_organizer_and_uid_host_are_configurable(self, app, make_workshop, now):
         workshop = make_workshop()
-        registration = confirmed(workshop, now)
+        registration = confirmed(workshop, 1, now)
         lines = unfolded_lines(outbox_ical("confirmed"))
         assert 'ORGANIZER;CN="Team Praxisaustausch":mailto:team@kommune.example' in lines
         assert f"UID:registration-{registration.id}@kalender.kommune.example" in lines
@@ -162,7 +155,7 @@ class TestConfigured:
 def test_online_link_only_in_a_confirmed_participants_request(app, make_workshop, now):
     link = "https://konferenz.example/raum-4711"
     workshop = make_workshop(venue_name="", venue_address="", online_url=link)
-    registration = confirmed(workshop, now)
+    registration = confirmed(workshop, 1, now)
     invite = outbox_ical("confirmed")
     assert link in invite.replace("\r\n ", "")
     assert "LOCATION:Online: https://konferenz.example/raum-4711" in unfolded_lines(invite)

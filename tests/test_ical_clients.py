@@ -16,7 +16,7 @@ import pytest
 from events.extensions import db
 from events.mail import sender
 from events.services import seats, subscriptions, workshops
-from tests.conftest import applicant
+from tests.conftest import confirmed
 from tests.ical_support import (
     assert_times_match_api,
     calendar_parts,
@@ -41,13 +41,6 @@ def api(client, workshop) -> dict:
     assert response.status_code == 200
     return response.get_json()
 
-
-def confirmed(workshop, n, now):
-    registration = seats.register(workshop.id, applicant(n), now=now).registration
-    db.session.commit()
-    seats.confirm(registration.id, now=now)
-    db.session.commit()
-    return registration
 
 
 def test_every_emitted_calendar_reads_the_same_in_both_parsers(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
 
 import events.models  # noqa: F401 - every table in the metadata
 from events import ROOT, create_app
 from events.extensions import db
 from tests.conftest import (
-    POSTGRES_ADMIN_URL,
-    REQUIRE_POSTGRES,
     TEST_SECRET,
-    _postgres_reason,
     base_config,
+    scratch_postgres_database,
 )
 
 MODEL_TABLES = set(db.metadata.tables)
@@ -47,22 +43,8 @@ def empty_database(request, tmp_path):
         assert not path.exists()
         yield f"sqlite:///{path}"
         return
-    reason = _postgres_reason()
-    if reason:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"REQUIRE_POSTGRES=1 but {reason}")
-        pytest.skip(reason)
-    name = f"praxis_migrate_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database("praxis_migrate") as url:
+        yield url
 
 
 def flask_command(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

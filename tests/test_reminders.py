@@ -16,19 +16,12 @@ from sqlalchemy import func, select, text
 from events.extensions import db
 from events.models import OutboxMessage
 from events.services import jobs, reminders, seats, tokens, workshops
-from tests.conftest import applicant
+from tests.conftest import applicant, confirmed
 from tests.ical_support import vobject_events
 
 pytestmark = pytest.mark.backends
 BEFORE = timedelta(days=3)
 
-
-def confirmed(workshop, n, at):
-    registration = seats.register(workshop.id, applicant(n), now=at).registration
-    db.session.commit()
-    seats.confirm(registration.id, now=at)
-    db.session.commit()
-    return registration
 
 
 def run_round(at) -> dict:

@@ -66,7 +66,7 @@ def register_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind every extension from ``events.extensions`` and set up the engine."""
     from events.database import configure_engine
-    from events.extensions import babel, csrf, db, limiter, mail, migrate
+    from events.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     if not app.config.get("MAIL_SERVER"):
         logging.getLogger("events").info(
             "MAIL_SERVER is not set: e-mails are written to %s", app.config["MAIL_DIR"])
@@ -91,6 +92,10 @@ def register_blueprints(app: Flask) -> None:
     from events.web import feeds  # .ics feeds and downloads; the pages' calendar helpers
     app.register_blueprint(feeds.bp)
     public.register(app)  # catalogue, workshop pages, privacy, imprint, KERN assets
+    from events.web import certificates  # /bescheinigung/<code>: is this certificate genuine?
+    app.register_blueprint(certificates.bp)
+    from events.web import organiser  # the back office under /organiser, behind one gate
+    organiser.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

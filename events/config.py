@@ -232,4 +232,15 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
                                              / "translations"),
         "LOG_LEVEL": log_level,
         "WTF_CSRF_TIME_LIMIT": None,
+        # back office: sessions, login throttling, invitations
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.boolean("SESSION_COOKIE_SECURE",
+                                             base_url.startswith("https://")),
+        "ORGANISER_IDLE_MINUTES": env.integer("ORGANISER_IDLE_MINUTES", 60, minimum=1),
+        "LOGIN_MAX_FAILURES": env.integer("LOGIN_MAX_FAILURES", 5, minimum=1),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": env.integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 20,
+                                                      minimum=1),
+        "LOGIN_THROTTLE_MINUTES": env.integer("LOGIN_THROTTLE_MINUTES", 15, minimum=1),
+        "ORGANISER_INVITE_HOURS": env.integer("ORGANISER_INVITE_HOURS", 72, minimum=1),
     }

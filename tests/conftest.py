@@ -268,3 +268,52 @@ def confirmed(workshop, n, now):
 @pytest.fixture
 def make_applicant():
     return applicant
+
+
+# --- back office ---------------------------------------------------------------------
+
+ORGANISER_PASSWORD = "Wanderer über dem Nebelmeer 1818"
+
+
+@pytest.fixture
+def make_organiser(app):
+    """``make_organiser("admin")``: an active account with ``ORGANISER_PASSWORD``."""
+    from events.models import Role
+    from events.services import accounts
+
+    def make(role: str = "organiser", email: str | None = None, name: str | None = None):
+        n = next(_counter)
+        organiser = accounts.create(email or f"orga{n}@kgst.example",
+                                    name or f"Orga {n}", Role(role), ORGANISER_PASSWORD)
+        db.session.commit()
+        return organiser
+    return make
+
+
+def login(client, organiser, password: str = ORGANISER_PASSWORD):
+    """Log ``organiser`` in through the real form (CSRF token included)."""
+    from tests.pages_support import csrf_token
+
+    token = csrf_token(client, "/organiser/login")
+    response = client.post("/organiser/login", data={
+        "csrf_token": token, "email": organiser.email, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def admin_client(app, make_organiser):
+    """A test client logged in as an admin (``admin_client.organiser``)."""
+    client = app.test_client()
+    client.organiser = make_organiser("admin")
+    login(client, client.organiser)
+    return client
+
+
+@pytest.fixture
+def organiser_client(app, make_organiser):
+    """A test client logged in with the organiser role (``organiser_client.organiser``)."""
+    client = app.test_client()
+    client.organiser = make_organiser("organiser")
+    login(client, client.organiser)
+    return client

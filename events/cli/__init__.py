@@ -6,9 +6,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from events.cli import demo, outbox, privacy, workshop
+    from events.cli import demo, organiser, outbox, privacy, workshop
 
     app.cli.add_command(demo.seed_demo)
+    app.cli.add_command(organiser.organiser)
     app.cli.add_command(outbox.outbox)
     app.cli.add_command(privacy.privacy)
     app.cli.add_command(workshop.workshop)

@@ -1,5 +1,8 @@
 """Every table, imported here so that Alembic's autogenerate sees all of them."""
 
+from events.models.audit import AuditEntry
+from events.models.messages import Broadcast, Certificate
+from events.models.organisers import ApiToken, LoginFailure, Organiser, Role
 from events.models.outbox import OutboxMessage, OutboxStatus
 from events.models.people import (
     ENDED,
@@ -13,6 +16,13 @@ from events.models.programme import Programme, Theme, Workshop, WorkshopStatus
 from events.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Broadcast",
+    "Certificate",
+    "LoginFailure",
+    "Organiser",
+    "Role",
     "ENDED",
     "SEAT_HOLDING",
     "OutboxMessage",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from events.extensions import db
@@ -42,6 +42,13 @@ class OutboxMessage(db.Model):
     #: Optional iCalendar payload and its METHOD (REQUEST, CANCEL).
     ical: Mapped[str | None] = mapped_column(Text, nullable=True)
     ical_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: One optional file attachment (a certificate PDF): name, MIME type and bytes.
+    attachment_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    attachment_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: The organiser's message this copy belongs to (delivery state per recipient).
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcast.id", ondelete="SET NULL"), nullable=True, index=True)
     status: Mapped[OutboxStatus] = mapped_column(
         Enum(OutboxStatus, name="outbox_status", native_enum=False, length=20),
         default=OutboxStatus.queued,

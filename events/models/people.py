@@ -40,6 +40,8 @@ class Participant(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     municipality: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(200), default="")
+    #: Bundesland, where known (figures by federal state); empty when not given.
+    federal_state: Mapped[str] = mapped_column(String(40), default="", server_default="")
     #: Random salt of the personal calendar feed's token; a new salt revokes the old feed URL.
     feed_salt: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -78,6 +80,10 @@ class Registration(db.Model):
     #: iCalendar SEQUENCE of this participant's copy of the event.
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Check-in on the day; None: not (yet) there. Kept for the no-show figures.
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: ``public`` (the form or the API) or ``organiser`` (added by hand in the back office).
+    source: Mapped[str] = mapped_column(String(20), default="public", server_default="public")
 
     workshop: Mapped[Workshop] = relationship()
     participant: Mapped[Participant] = relationship(back_populates="registrations")

@@ -45,6 +45,14 @@ class Programme(db.Model):
     #: People whose seats here the retention purge deleted (``services.retention``); they
     #: still count against the cap, as their rows did before.
     deleted_participants: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Default registration window of new workshops: opens so many days before the start
+    #: (None: at once, when published) and closes so many hours before it (0: at the start).
+    registration_opens_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    registration_closes_hours: Mapped[int] = mapped_column(Integer, default=0,
+                                                           server_default="0")
+    #: Contact named on the programme's pages and certificates; empty: the configured one.
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     workshops: Mapped[list[Workshop]] = relationship(back_populates="programme")

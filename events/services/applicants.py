@@ -36,20 +36,27 @@ class Applicant:
         )
 
 
+def email_problem(email: str) -> str | None:
+    """A German message when ``email`` is empty or not an address; None when it is fine."""
+    if not email:
+        return _("Bitte geben Sie Ihre E-Mail-Adresse an.")
+    if len(email) > LIMITS["email"]:
+        return _("Bitte höchstens %(n)d Zeichen.", n=LIMITS["email"])
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return _("Bitte geben Sie eine gültige E-Mail-Adresse an, z. B. name@kommune.de.")
+    return None
+
+
 def validate(applicant: Applicant) -> dict[str, str]:
     """Return field → German message for every problem; empty when all is well."""
     errors: dict[str, str] = {}
     if not applicant.name:
         errors["name"] = _("Bitte geben Sie Ihren Namen an.")
-    if not applicant.email:
-        errors["email"] = _("Bitte geben Sie Ihre E-Mail-Adresse an.")
-    else:
-        try:
-            validate_email(applicant.email, check_deliverability=False)
-        except EmailNotValidError:
-            errors["email"] = _(
-                "Bitte geben Sie eine gültige E-Mail-Adresse an, z. B. name@kommune.de."
-            )
+    problem = email_problem(applicant.email)
+    if problem:
+        errors["email"] = problem
     if not applicant.municipality:
         errors["municipality"] = _("Bitte geben Sie Ihre Kommune oder Ihren Landkreis an.")
     if not applicant.consent:

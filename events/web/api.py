@@ -16,6 +16,7 @@ from events.services import catalogue, seats
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import DomainError, InvalidInput, NotFound
+from events.web.common import registration_limit
 from events.web.openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -125,12 +126,8 @@ def applicant_from_json(data) -> Applicant:
     return applicant
 
 
-def _registration_limit() -> str:
-    return current_app.config["RATELIMIT_REGISTRATION"]
-
-
 @bp.post("/v1/workshops/<int:workshop_id>/registrations")
-@limiter.limit(_registration_limit)
+@limiter.limit(registration_limit)
 def register(workshop_id: int):
     """201 for a new registration, 200 with the current status for a repeated one.
 

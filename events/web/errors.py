@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from events.extensions import db
 from events.services.errors import DomainError
-from events.web.public import security_headers
+from events.web.common import security_headers
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,13 @@ MESSAGES = {
           _l("Die Anfrage konnte nicht verarbeitet werden."),
           _l("Bitte gehen Sie zurück, laden Sie die Seite neu und versuchen Sie es noch "
              "einmal.")),
+    401: (_l("Anmeldung erforderlich"),
+          _l("Für diese Seite müssen Sie im Verwaltungsbereich angemeldet sein."),
+          _l("Bitte melden Sie sich an und versuchen Sie es erneut.")),
+    403: (_l("Keine Berechtigung"),
+          _l("Ihr Konto darf diese Seite nicht öffnen oder diese Aktion nicht ausführen."),
+          _l("Wenn Sie den Zugang brauchen, wenden Sie sich an eine Administratorin oder "
+             "einen Administrator.")),
     404: (_l("Seite nicht gefunden"),
           _l("Diese Seite gibt es nicht (mehr). Vielleicht ist die Adresse unvollständig "
              "oder der Workshop wurde entfernt."),
@@ -55,7 +62,7 @@ CSRF_MESSAGE = _l("Das Formular ist abgelaufen oder unvollständig übertragen w
                   "laden Sie die Seite neu und senden Sie es noch einmal.")
 
 #: Headers of the original answer that must survive (405 Allow, 429 Retry-After).
-KEPT_HEADERS = ("Allow", "Retry-After")
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
 def wants_json() -> bool:
@@ -87,7 +94,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found",
+                405: "method_not_allowed", 413: "payload_too_large",
                 429: "rate_limited"}.get(
             error.code, "http_error")
         return _answer(error.code or 500, code, headers=error.get_headers())

@@ -18,7 +18,34 @@ class ActionForm(FlaskForm):
     """An empty form for POST-only buttons (confirm, cancel): it carries the CSRF token."""
 
 
-class ApplicantFields(FlaskForm):
+class ErrorsMixin:
+    """``show_errors`` and ``has_errors`` for every form: the service's per-field messages
+    go onto the fields, the rest into ``other_errors`` (shown in the error summary)."""
+
+    #: Messages for keys the form has no field for (shown in the error summary).
+    other_errors: list[str]
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        self.other_errors = []
+        for key, message in errors.items():
+            field = self._fields.get(key)
+            if field is None or key == "csrf_token":
+                self.other_errors.append(str(message))
+            else:
+                field.errors = [str(message)]
+
+    def field_errors(self) -> dict[str, str]:
+        """WTForms' own validation errors as field → one message."""
+        return {name: "; ".join(map(str, field.errors)) for name, field
+                in self._fields.items() if field.errors}
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(getattr(self, "other_errors", None)) or any(
+            field.errors for field in self if field.name != "csrf_token")
+
+
+class ApplicantFields(ErrorsMixin, FlaskForm):
     """The person's details, shared by the registration and the new-link form."""
 
     name = StringField(_l("Vor- und Nachname"))
@@ -27,9 +54,6 @@ class ApplicantFields(FlaskForm):
     role = StringField(_l("Fachbereich oder Funktion"))
     consent = BooleanField(_l("Ich bin mit der Verarbeitung meiner Angaben für die "
                               "Organisation des Workshops einverstanden."))
-
-    #: Messages for keys the form has no field for (shown in the error summary).
-    other_errors: list[str]
 
     def applicant(self) -> Applicant:
         """The submitted values as the service's ``Applicant`` (the service cleans them)."""
@@ -48,21 +72,6 @@ class ApplicantFields(FlaskForm):
     def _text(self, name: str) -> str:
         field = getattr(self, name, None)
         return (field.data or "") if field is not None else ""
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Put the service's per-field messages on the fields; keep the rest for the summary."""
-        self.other_errors = []
-        for key, message in errors.items():
-            field = self._fields.get(key)
-            if field is None or key == "csrf_token":
-                self.other_errors.append(message)
-            else:
-                field.errors = [message]
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(getattr(self, "other_errors", None)) or any(
-            field.errors for field in self if field.name != "csrf_token")
 
 
 class RegistrationForm(ApplicantFields):

@@ -14,17 +14,17 @@ from flask import Blueprint, Flask, abort, current_app, redirect, render_templat
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from events import assets, formatting
-from events.extensions import db, limiter
-from events.models import RegistrationStatus, utcnow
-from events.services import catalogue, seats
+from events import assets
+from events.extensions import limiter
+from events.models import utcnow
+from events.services import catalogue
 from events.services.catalogue import Availability
-from events.services.errors import InvalidInput, RegistrationClosed
-from events.web.forms import ApplicantFields, RegistrationForm
+from events.services.errors import RegistrationClosed
+from events.web.common import RESULT_KEY, registration_limit, security_headers, submit
+from events.web.forms import RegistrationForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("public", __name__)
-RESULT_KEY = "registration_result"
 
 
 def register(app: Flask) -> None:
@@ -43,19 +43,6 @@ def register(app: Flask) -> None:
                 "contact_email": config.get("CONTACT_EMAIL"),
             },
         }
-
-
-def security_headers(response):
-    """Headers for HTML pages: a strict CSP (no inline code anywhere), no referrer abroad."""
-    if response.mimetype == "text/html":
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-            "object-src 'none'")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return response
 
 
 bp.after_request(security_headers)
@@ -126,12 +113,8 @@ def workshop(slug: str):
     return _workshop_page(_item_or_404(slug), RegistrationForm())
 
 
-def _registration_limit() -> str:
-    return current_app.config["RATELIMIT_REGISTRATION"]
-
-
 @bp.post("/workshops/<slug>")
-@limiter.limit(_registration_limit)
+@limiter.limit(registration_limit)
 def register_for(slug: str):
     """Register; on errors the page again with the input kept (422), closed → 409."""
     item = _item_or_404(slug)
@@ -143,40 +126,6 @@ def register_for(slug: str):
     if result is None:
         return _workshop_page(item, form, status=422)
     return redirect(url_for("public.registered", slug=slug, _anchor="inhalt"), 303)
-
-
-def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult | None:
-    """Call ``seats.register`` and commit; remember the outcome for the result page.
-
-    Returns None (messages on the form's fields) when the input is invalid.
-    ``RegistrationClosed`` and ``NotFound`` pass through, after a rollback.
-    """
-    if not form.validate_on_submit():  # the CSRF token; the fields are checked below
-        form.show_errors({name: "; ".join(map(str, field.errors)) for name, field
-                          in form._fields.items() if field.errors})
-        return None
-    try:
-        result = seats.register(workshop_id, form.applicant())
-    except InvalidInput as error:
-        db.session.rollback()
-        form.show_errors(error.errors)
-        return None
-    except Exception:
-        db.session.rollback()
-        raise
-    registration = result.registration
-    outcome = {
-        "workshop_id": registration.workshop_id,
-        "status": result.status.value,
-        "created": result.created,
-        "position": result.waitlist_position,
-        "resent": result.link_resent,
-        "confirm_by": formatting.format_datetime(registration.expires_at)
-        if result.status == RegistrationStatus.pending and registration.expires_at else None,
-    }
-    db.session.commit()
-    session[RESULT_KEY] = outcome
-    return result
 
 
 @bp.get("/workshops/<slug>/anmeldung")

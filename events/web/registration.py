@@ -16,8 +16,8 @@ from events.models import RegistrationStatus
 from events.services import catalogue, seats, tokens
 from events.services.applicants import validate
 from events.services.errors import DomainError, InvalidLink, RegistrationClosed
+from events.web.common import registration_limit, security_headers, submit
 from events.web.forms import ActionForm, LinkRequestForm
-from events.web.public import _registration_limit, security_headers, submit
 
 bp = Blueprint("registration", __name__)
 
@@ -109,7 +109,7 @@ def link_request():
 
 
 @bp.post("/anmeldung/neuer-link")
-@limiter.limit(_registration_limit)
+@limiter.limit(registration_limit)
 def link_request_submit():
     """Register again for the chosen workshop: the link is mailed (again)."""
     form = LinkRequestForm()

@@ -1,0 +1,70 @@
+"""What every blueprint needs: security headers, rate-limit values, the registration submit.
+
+Blueprints import these from here, never from each other.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, session
+
+from events import formatting
+from events.extensions import db
+from events.models import RegistrationStatus
+from events.services import seats
+from events.services.errors import InvalidInput
+from events.web.forms import ApplicantFields
+
+RESULT_KEY = "registration_result"
+
+
+def security_headers(response):
+    """Headers for HTML pages: a strict CSP (no inline code anywhere), no referrer abroad."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            "object-src 'none'")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+
+def registration_limit() -> str:
+    """The rate limit of registration-like POSTs (``RATELIMIT_REGISTRATION``)."""
+    return current_app.config["RATELIMIT_REGISTRATION"]
+
+
+def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult | None:
+    """Call ``seats.register`` and commit; remember the outcome for the result page.
+
+    Returns None (messages on the form's fields) when the input is invalid.
+    ``RegistrationClosed`` and ``NotFound`` pass through, after a rollback.
+    """
+    if not form.validate_on_submit():  # the CSRF token; the fields are checked below
+        form.show_errors({name: "; ".join(map(str, field.errors)) for name, field
+                          in form._fields.items() if field.errors})
+        return None
+    try:
+        result = seats.register(workshop_id, form.applicant())
+    except InvalidInput as error:
+        db.session.rollback()
+        form.show_errors(error.errors)
+        return None
+    except Exception:
+        db.session.rollback()
+        raise
+    registration = result.registration
+    outcome = {
+        "workshop_id": registration.workshop_id,
+        "status": result.status.value,
+        "created": result.created,
+        "position": result.waitlist_position,
+        "resent": result.link_resent,
+        "confirm_by": formatting.format_datetime(registration.expires_at)
+        if result.status == RegistrationStatus.pending and registration.expires_at else None,
+    }
+    db.session.commit()
+    session[RESULT_KEY] = outcome
+    return result

@@ -1,0 +1,48 @@
+"""The organiser back office under ``/organiser``: one parent blueprint, one gate.
+
+Every page group is a child blueprint of ``organiser`` (so its endpoints read
+``organiser.workshops.edit``); the gate in ``access`` runs before each of them.
+Views here are HTTP only and call ``events.services``; the templates live in
+``templates/organiser/``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("organiser", __name__, url_prefix="/organiser")
+
+
+def _assemble() -> None:
+    """Attach the gate and every page group to ``bp`` (once per process)."""
+    from events.web.organiser import (
+        access,
+        accounts,
+        attendees,
+        audit_log,
+        auth,
+        checkin,
+        dashboard,
+        documents,
+        messages,
+        programme,
+        workshops,
+    )
+
+    bp.before_request(access.gate)
+    bp.after_request(access.private)
+    for child in (auth.bp, dashboard.bp, workshops.bp, attendees.bp, checkin.bp, messages.bp,
+                  documents.bp, audit_log.bp, accounts.bp, programme.bp):
+        bp.register_blueprint(child)
+
+
+_assemble()
+
+
+def register(app: Flask) -> None:
+    """The login manager and template helpers for ``app``, then the blueprint."""
+    from events.web.organiser import access, api
+
+    access.init_app(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(api.bp)  # bearer tokens, not the session: its own gate

@@ -1,0 +1,1 @@
+"""Forms of the back office, one module per page group, one FlaskForm per use case."""

@@ -147,3 +147,21 @@ def personal_link(message, base_url: str) -> str:
     match = re.search(re.escape(base_url) + r"/anmeldung/[A-Za-z0-9._-]+", text)
     assert match, f"no personal link in:\n{text}"
     return match.group(0)
+
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core (shipped by axe-playwright-python) over the current page: one line per
+    violation of a WCAG 2.0/2.1 A or AA rule, naming the rule and the elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                       "resultTypes": ["violations"]})
+    found = []
+    for violation in results.response.get("violations", []):
+        targets = [" ".join(map(str, node.get("target", []))) for node in violation["nodes"]]
+        found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} "
+                     f"→ {', '.join(targets[:5])}")
+    return found

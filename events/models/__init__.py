@@ -1,6 +1,14 @@
 """Every table, imported here so that Alembic's autogenerate sees all of them."""
 
 from events.models.audit import AuditEntry
+from events.models.contributions import (
+    FEDERAL_STATES,
+    Attachment,
+    BodyKind,
+    Contribution,
+    ContributionRevision,
+    ContributionState,
+)
 from events.models.messages import Broadcast, Certificate
 from events.models.organisers import ApiToken, LoginFailure, Organiser, Role
 from events.models.outbox import OutboxMessage, OutboxStatus
@@ -16,6 +24,12 @@ from events.models.programme import Programme, Theme, Workshop, WorkshopStatus
 from events.models.types import UTCDateTime, utcnow
 
 __all__ = [
+    "FEDERAL_STATES",
+    "Attachment",
+    "BodyKind",
+    "Contribution",
+    "ContributionRevision",
+    "ContributionState",
     "ApiToken",
     "AuditEntry",
     "Broadcast",

@@ -47,3 +47,25 @@ def test_healthz_503_json_when_the_database_does_not_answer(url, tmp_path, caplo
 
 def test_healthz_answers_are_never_cached(client):
     assert client.get("/healthz").headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("url", _unreachable_urls())
+@pytest.mark.parametrize("path, as_json", [("/", False), ("/api/v1/workshops", True),
+                                           ("/workshops/irgendwas", False)])
+def test_pages_and_api_answer_503_with_retry_after_and_one_log_line(url, path, as_json,
+                                                                      tmp_path, caplog):
+    app = create_app(base_config(url, tmp_path))
+    with app.app_context(), caplog.at_level(logging.INFO, logger="events"):
+        caplog.clear()
+        response = app.test_client().get(path)
+        db.engine.dispose()
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    if as_json:
+        assert response.get_json()["error"]["code"] == "database_unavailable"
+    else:
+        assert "Vorübergehend nicht erreichbar" in response.get_data(as_text=True)
+    records = [r for r in caplog.records if r.name.startswith("events.web")]
+    assert len(records) == 1 and records[0].exc_info is None
+    assert "database unavailable" in records[0].getMessage()
+    assert PASSWORD not in caplog.text

@@ -11,6 +11,7 @@ import logging
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from events.extensions import db
@@ -53,6 +54,10 @@ MESSAGES = {
           _l("Sie haben in kurzer Zeit sehr viele Anfragen gesendet."),
           _l("Bitte warten Sie einen Moment und versuchen Sie es dann erneut. Ihre bisherigen "
              "Anmeldungen bleiben bestehen.")),
+    503: (_l("Vorübergehend nicht erreichbar"),
+          _l("Der Dienst ist gerade für einen Moment nicht erreichbar, zum Beispiel wegen "
+             "Wartungsarbeiten. Ihre letzte Eingabe wurde nicht gespeichert."),
+          _l("Bitte versuchen Sie es in einer Minute noch einmal.")),
     500: (_l("Ein Fehler ist aufgetreten"),
           _l("Das hat leider nicht geklappt. Der Fehler liegt bei uns, nicht bei Ihnen."),
           _l("Bitte versuchen Sie es in einigen Minuten erneut. Wenn der Fehler bleibt, "
@@ -102,6 +107,26 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the answer matters
+            log.debug("rollback failed after %s", type(error).__name__)
+        if database_unavailable(error):
+            # a restart or failover: one line per request, not a traceback each
+            log.warning("database unavailable on %s %s (%s)", request.method, request.path,
+                        type(error).__name__)
+            return _answer(503, "database_unavailable",
+                           headers=[("Retry-After", str(RETRY_AFTER_SECONDS))])
         log.exception("unexpected error on %s %s", request.method, request.path)
         return _answer(500, "internal_error")
+
+
+#: What a 503 asks clients to wait before trying again.
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(error: Exception) -> bool:
+    """True for errors that mean "the database cannot be reached right now" (connection
+    refused or lost, server restarting, SQLite file locked beyond the busy timeout)."""
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)

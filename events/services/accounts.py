@@ -134,6 +134,12 @@ def create(email: str, name: str, role: Role, password: str | None = None, *,
     return organiser
 
 
+def all_accounts() -> list[Organiser]:
+    """Every account, active ones first, then by name."""
+    return list(db.session.scalars(select(Organiser).order_by(
+        Organiser.active.desc(), func.lower(Organiser.name), Organiser.id)))
+
+
 def get(organiser_id: int) -> Organiser:
     organiser = db.session.get(Organiser, organiser_id) if 0 < organiser_id < 2**63 else None
     if organiser is None:

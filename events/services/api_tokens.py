@@ -13,6 +13,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from events.extensions import db
 from events.models import ApiToken, Organiser, utcnow
@@ -66,5 +67,15 @@ def owner_for(secret: str, now: datetime | None = None) -> Organiser | None:
 
 
 def tokens_of(owner: Organiser) -> list[ApiToken]:
+    """The owner's tokens, newest first (revoked ones too: the list is their history)."""
     return list(db.session.scalars(select(ApiToken).where(ApiToken.organiser_id == owner.id)
-                                   .order_by(ApiToken.created_at.desc())))
+                                   .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def visible_to(viewer: Organiser) -> list[ApiToken]:
+    """What the token page lists: an admin sees everyone's tokens, others their own."""
+    if not viewer.is_admin:
+        return tokens_of(viewer)
+    return list(db.session.scalars(
+        select(ApiToken).options(selectinload(ApiToken.organiser))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))

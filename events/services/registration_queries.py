@@ -1,0 +1,182 @@
+"""Read model of registrations for the organiser API: one workshop, or the programme.
+
+Plain reads, no locks: what the caller gets is a snapshot. The waiting-list
+position is computed in the same query (a window function over each workshop's
+waiting list, earliest request first — the order ``seats.waitlist_position``
+uses), so a page of 200 rows costs one query, not 201.
+Accessibility needs are health data (Art. 9 DSGVO): rows carry them only when
+the caller asks with ``accessibility=True``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from events.extensions import db
+from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
+from events.services.errors import InvalidInput, NotFound
+
+S = RegistrationStatus
+MAX_PER_PAGE = 200
+DEFAULT_PER_PAGE = 50
+MAX_PAGE = 1_000_000
+MAX_QUERY = 200
+#: Largest id a database integer column can hold; beyond it nothing can exist.
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Row:
+    """One registration as organisers see it."""
+
+    id: int
+    workshop_id: int
+    workshop_title: str
+    name: str
+    email: str
+    municipality: str
+    role: str
+    status: RegistrationStatus
+    registered_at: datetime
+    confirmed_at: datetime | None
+    waitlist_position: int | None
+    attended_at: datetime | None
+    remarks: str
+    source: str
+    #: None unless asked for (and None when the person gave none).
+    accessibility_needs: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _position():
+    """1-based place on the workshop's waiting list; NULL for every other status."""
+    rank = func.row_number().over(partition_by=Registration.workshop_id,
+                                  order_by=(Registration.requested_at, Registration.id))
+    return (select(Registration.id.label("registration_id"), rank.label("position"))
+            .where(Registration.status == S.waitlisted).subquery())
+
+
+def _query(accessibility: bool):
+    position = _position()
+    columns = [Registration.id, Registration.workshop_id, Workshop.title, Participant.name,
+               Participant.email, Participant.municipality, Participant.role,
+               Registration.status, Registration.requested_at, Registration.confirmed_at,
+               position.c.position, Registration.attended_at, Registration.remarks,
+               Registration.source]
+    if accessibility:
+        columns.append(Registration.accessibility_needs)
+    return (select(*columns)
+            .join(Participant, Participant.id == Registration.participant_id)
+            .join(Workshop, Workshop.id == Registration.workshop_id)
+            .outerjoin(position, position.c.registration_id == Registration.id))
+
+
+def _rows(result) -> list[Row]:
+    return [Row(*row) for row in result]
+
+
+def workshop(workshop_id: int, *, accessibility: bool = False,
+             session: Session | None = None) -> tuple[Workshop, list[Row]]:
+    """Every registration of one workshop (drafts included): seats first, then the
+    waiting list in order, then the ended ones. Raises ``NotFound`` for an unknown id."""
+    session = session or db.session
+    found = session.get(Workshop, workshop_id) if 0 < workshop_id <= MAX_ID else None
+    if found is None:
+        raise NotFound(_l("Diesen Workshop gibt es nicht."))
+    order = {S.confirmed: 0, S.pending: 1, S.waitlisted: 2, S.cancelled: 3, S.expired: 4}
+    rows = _rows(session.execute(_query(accessibility)
+                                 .where(Registration.workshop_id == workshop_id)
+                                 .order_by(Registration.requested_at, Registration.id)))
+    rows.sort(key=lambda row: (order[row.status], row.waitlist_position or 0))
+    return found, rows
+
+
+def parse_filters(status: str | None, q: str | None, page: str | None,
+                  per_page: str | None) -> tuple[RegistrationStatus | None, str, int, int]:
+    """Query-string values checked; raises ``InvalidInput`` naming each bad one."""
+    errors: dict[str, str] = {}
+    parsed_status = None
+    if status:
+        try:
+            parsed_status = RegistrationStatus(status)
+        except ValueError:
+            errors["status"] = str(_l("Unbekannter Status. Erlaubt: %(values)s.",
+                                      values=", ".join(s.value for s in RegistrationStatus)))
+    q = " ".join((q or "").split())
+    if len(q) > MAX_QUERY:
+        errors["q"] = str(_l("Bitte höchstens %(n)d Zeichen.", n=MAX_QUERY))
+    numbers = {}
+    for name, raw, default, top in (("page", page, 1, MAX_PAGE),
+                                    ("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE)):
+        if raw is None or raw == "":
+            numbers[name] = default
+        elif not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= top:
+            errors[name] = str(_l("Bitte eine ganze Zahl von 1 bis %(top)d.", top=top))
+        else:
+            numbers[name] = int(raw)
+    if errors:
+        raise InvalidInput(errors)
+    return parsed_status, q, numbers["page"], numbers["per_page"]
+
+
+def _folded(column, sqlite: bool):
+    """``lower(column)``; on SQLite, whose lower() knows only ASCII, the German capital
+    umlauts are lowered first, so "öztürk" finds "Öztürk" there too."""
+    if sqlite:
+        for upper, lower in (("Ä", "ä"), ("Ö", "ö"), ("Ü", "ü"), ("ẞ", "ß")):
+            column = func.replace(column, upper, lower)
+    return func.lower(column)
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def programme(programme_: Programme | None, *, status: RegistrationStatus | None = None,
+              q: str = "", page: int = 1, per_page: int = DEFAULT_PER_PAGE,
+              accessibility: bool = False, session: Session | None = None) -> Page:
+    """Registrations across the programme's workshops, filtered and paginated.
+
+    ``q`` finds a part of the name, e-mail address or municipality (case does not
+    matter). Order: workshop start, then the time of the request. Without a
+    programme the page is empty.
+    """
+    session = session or db.session
+    if programme_ is None:
+        return Page([], page, per_page, 0)
+    conditions = [Workshop.programme_id == programme_.id]
+    if status is not None:
+        conditions.append(Registration.status == status)
+    if q:
+        pattern = _like(q.lower())
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        conditions.append(or_(*(_folded(column, sqlite).like(pattern, escape="\\")
+                                for column in (Participant.name, Participant.email,
+                                               Participant.municipality))))
+    where = and_(*conditions)
+    total = session.scalar(
+        select(func.count(Registration.id))
+        .join(Participant, Participant.id == Registration.participant_id)
+        .join(Workshop, Workshop.id == Registration.workshop_id).where(where)) or 0
+    rows = _rows(session.execute(
+        _query(accessibility).where(where)
+        .order_by(Workshop.starts_at, Workshop.id, Registration.requested_at, Registration.id)
+        .limit(per_page).offset((page - 1) * per_page)))
+    return Page(rows, page, per_page, total)

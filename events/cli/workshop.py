@@ -36,14 +36,23 @@ def cancel(workshop_id: int, reason: str) -> None:
 @click.argument("workshop_id", type=int)
 @click.argument("capacity", type=int)
 def capacity(workshop_id: int, capacity: int) -> None:
-    """Setze die Kapazität; frei werdende Plätze gehen an die Warteliste."""
+    """Setze die Kapazität; frei werdende Plätze gehen an die Warteliste.
+
+    Weniger als die bereits vergebenen Plätze (reserviert + bestätigt) wird abgelehnt.
+    """
     try:
         workshops.set_capacity(workshop_id, capacity)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(_message(error)) from error
     click.echo(f"Kapazität von Workshop {workshop_id} ist jetzt {capacity}.")
+
+
+def _message(error: DomainError) -> str:
+    """The error and, for invalid input, each field's message."""
+    details = getattr(error, "errors", None)
+    return " ".join([str(error), *map(str, details.values())]) if details else str(error)
 
 
 def _moment(value: str | None, option: str) -> datetime | None:
@@ -81,9 +90,7 @@ def update(workshop_id: int, starts_at: str | None, ends_at: str | None, venue: 
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        details = getattr(error, "errors", None)
-        raise click.ClickException(
-            " ".join([str(error), *details.values()]) if details else str(error)) from error
+        raise click.ClickException(_message(error)) from error
     if not changes:
         click.echo(f"Workshop {workshop_id}: nichts geändert.")
         return

@@ -14,18 +14,33 @@ from sqlalchemy import select
 
 from events import formatting
 from events.extensions import db
-from events.models import Registration, RegistrationStatus, Workshop, WorkshopStatus, utcnow
+from events.models import (
+    Programme,
+    Registration,
+    RegistrationStatus,
+    Workshop,
+    WorkshopStatus,
+    utcnow,
+)
 from events.services import notify
 from events.services.errors import InvalidInput, NotFound, StateConflict
 from events.services.locking import begin_serialised, lock_programme
-from events.services.seats import promote
+from events.services.seats import promote, seat_holders, seats_taken
 
 log = logging.getLogger(__name__)
 S = RegistrationStatus
 ACTIVE = (S.pending, S.confirmed, S.waitlisted)
 
 
-def _locked_workshop(workshop_id: int):
+#: Highest capacity a workshop or the programme may have (a typo, not a plan, beyond it).
+MAX_CAPACITY = 100_000
+
+
+def lock_workshop(workshop_id: int) -> tuple[Workshop, Programme]:
+    """Begin the serialised transaction, lock the workshop's programme, load the workshop fresh.
+
+    Raises ``NotFound`` for an unknown workshop. Every change below starts here.
+    """
     begin_serialised()
     programme_id = db.session.scalar(
         select(Workshop.programme_id).where(Workshop.id == workshop_id))
@@ -38,15 +53,36 @@ def _locked_workshop(workshop_id: int):
     return workshop, programme
 
 
-def set_capacity(workshop_id: int, capacity: int, now: datetime | None = None) -> Workshop:
-    """Change a workshop's capacity; raising it promotes from the waiting list.
-
-    Lowering it below the seats already held keeps those seats (nobody is
-    thrown out); new people then join the waiting list.
-    """
+def _check_capacity_value(capacity: int) -> None:
     if capacity < 0:
         raise InvalidInput({"capacity": "Die Kapazität darf nicht negativ sein."})
-    workshop, programme = _locked_workshop(workshop_id)
+    if capacity > MAX_CAPACITY:
+        raise InvalidInput({"capacity": f"Die Kapazität darf höchstens {MAX_CAPACITY} sein."})
+
+
+def set_capacity(workshop_id: int, capacity: int, now: datetime | None = None) -> Workshop:
+    """Change a workshop's capacity; raising it promotes from the waiting list at once.
+
+    Raises ``InvalidInput`` (field ``capacity``) for a value outside 0..MAX_CAPACITY or
+    below the seats already held (pending + confirmed): nobody is thrown out.
+    """
+    _check_capacity_value(capacity)
+    workshop, programme = lock_workshop(workshop_id)
+    return change_capacity(workshop, programme, capacity, now)
+
+
+def change_capacity(workshop: Workshop, programme: Programme, capacity: int,
+                    now: datetime | None = None) -> Workshop:
+    """``set_capacity`` for a caller that already holds the lock (``lock_workshop``)."""
+    _check_capacity_value(capacity)
+    held = seats_taken(workshop.id)
+    if capacity < held:
+        raise InvalidInput({"capacity": (
+            f"Die Kapazität kann nicht unter die bereits vergebenen Plätze gesenkt werden: "
+            f"{held} Personen halten einen Platz (reserviert oder bestätigt). "
+            f"Bitte geben Sie mindestens {held} an.")})
+    if capacity == workshop.capacity:
+        return workshop
     workshop.capacity = capacity
     programme.feed_version += 1
     db.session.flush()
@@ -54,11 +90,30 @@ def set_capacity(workshop_id: int, capacity: int, now: datetime | None = None) -
     return workshop
 
 
-def set_programme_capacity(programme_id: int, capacity: int, now: datetime | None = None):
-    if capacity < 0:
-        raise InvalidInput({"capacity": "Die Kapazität darf nicht negativ sein."})
+def set_programme_capacity(programme_id: int, capacity: int, now: datetime | None = None
+                           ) -> Programme:
+    """Change the programme's cap on distinct people; raising it promotes at once.
+
+    Raises ``InvalidInput`` (field ``capacity``) outside 0..MAX_CAPACITY or below the
+    people already holding a seat (plus those the retention purge deleted).
+    """
+    _check_capacity_value(capacity)
     begin_serialised()
     programme = lock_programme(programme_id)
+    return change_programme_capacity(programme, capacity, now)
+
+
+def change_programme_capacity(programme: Programme, capacity: int,
+                              now: datetime | None = None) -> Programme:
+    """``set_programme_capacity`` for a caller that already holds the programme lock."""
+    _check_capacity_value(capacity)
+    held = len(seat_holders(programme.id)) + programme.deleted_participants
+    if capacity < held:
+        raise InvalidInput({"capacity": (
+            f"Die Obergrenze kann nicht unter die Zahl der Personen gesenkt werden, die "
+            f"bereits einen Platz halten: {held}. Bitte geben Sie mindestens {held} an.")})
+    if capacity == programme.capacity:
+        return programme
     programme.capacity = capacity
     db.session.flush()
     promote(programme, now or utcnow())
@@ -66,7 +121,7 @@ def set_programme_capacity(programme_id: int, capacity: int, now: datetime | Non
 
 
 def publish(workshop_id: int) -> Workshop:
-    workshop, programme = _locked_workshop(workshop_id)
+    workshop, programme = lock_workshop(workshop_id)
     if workshop.status == WorkshopStatus.cancelled:
         raise StateConflict("Ein abgesagter Workshop kann nicht wieder veröffentlicht werden.")
     workshop.status = WorkshopStatus.published
@@ -82,7 +137,7 @@ def cancel_workshop(workshop_id: int, reason: str = "", now: datetime | None = N
     Returns the registrations that were cancelled.
     """
     now = now or utcnow()
-    workshop, programme = _locked_workshop(workshop_id)
+    workshop, programme = lock_workshop(workshop_id)
     if workshop.status == WorkshopStatus.cancelled:
         raise StateConflict("Dieser Workshop ist bereits abgesagt.")
     workshop.status = WorkshopStatus.cancelled
@@ -116,7 +171,7 @@ def unpublish(workshop_id: int) -> Workshop:
     Raises ``StateConflict`` when it is cancelled or has active registrations
     (those must be told: cancel the workshop instead).
     """
-    workshop, programme = _locked_workshop(workshop_id)
+    workshop, programme = lock_workshop(workshop_id)
     if workshop.status == WorkshopStatus.cancelled:
         raise StateConflict("Ein abgesagter Workshop kann nicht zurückgezogen werden.")
     active = db.session.scalar(
@@ -158,13 +213,29 @@ def update_workshop(workshop_id: int, *, starts_at: datetime | None = None,
     (empty: nothing did, and nothing was bumped or sent). Raises ``InvalidInput`` (naive or
     inverted times, empty title) or ``StateConflict`` (cancelled workshop).
     """
-    now = now or utcnow()
+    _check_details(starts_at, ends_at, title)
+    workshop, programme = lock_workshop(workshop_id)
+    return change_details(workshop, programme, starts_at=starts_at, ends_at=ends_at,
+                          venue_name=venue_name, venue_address=venue_address,
+                          online_url=online_url, title=title, description=description)
+
+
+def _check_details(starts_at: datetime | None, ends_at: datetime | None,
+                   title: str | None) -> None:
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if value is not None and value.tzinfo is None:
             raise InvalidInput({name: "Bitte geben Sie die Zeit mit Zeitzone an."})
     if title is not None and not title.strip():
         raise InvalidInput({"title": "Der Titel darf nicht leer sein."})
-    workshop, programme = _locked_workshop(workshop_id)
+
+
+def change_details(workshop: Workshop, programme: Programme, *,
+                   starts_at: datetime | None = None, ends_at: datetime | None = None,
+                   venue_name: str | None = None, venue_address: str | None = None,
+                   online_url: str | None = None, title: str | None = None,
+                   description: str | None = None) -> list[str]:
+    """``update_workshop`` for a caller that already holds the lock (``lock_workshop``)."""
+    _check_details(starts_at, ends_at, title)
     if workshop.status == WorkshopStatus.cancelled:
         raise StateConflict("Ein abgesagter Workshop kann nicht mehr geändert werden.")
 

@@ -27,7 +27,7 @@ from events.extensions import db
 from events.mail.outbox import enqueue
 from events.models import LoginFailure, Organiser, Role, normalise_email, utcnow
 from events.services import audit
-from events.services.errors import DomainError, InvalidInput, InvalidLink, NotFound
+from events.services.errors import DomainError, InvalidInput, InvalidLink, NotFound, StateConflict
 
 log = logging.getLogger(__name__)
 HASHER = PasswordHasher()
@@ -150,8 +150,13 @@ def get(organiser_id: int) -> Organiser:
 def set_active(organiser: Organiser, active: bool, *, actor: Organiser | None) -> None:
     """Deactivate (every session and token stops working at once) or reactivate.
 
-    Raises ``InvalidInput`` when an admin would lock out the last active admin.
+    Raises ``InvalidInput`` when an admin would lock out the last active admin or
+    deactivate their own account.
     """
+    if not active and actor is not None and actor.id == organiser.id:
+        raise InvalidInput({"active": str(_l("Ihr eigenes Konto können Sie nicht "
+                                             "deaktivieren. Bitten Sie eine andere Person "
+                                             "mit Admin-Rolle darum."))})
     if not active and organiser.is_admin and _other_active_admins(organiser) == 0:
         raise InvalidInput({"active": str(_l("Das letzte aktive Admin-Konto kann nicht "
                                              "deaktiviert werden."))})
@@ -166,8 +171,17 @@ def set_active(organiser: Organiser, active: bool, *, actor: Organiser | None) -
 
 
 def set_role(organiser: Organiser, role: Role, *, actor: Organiser | None) -> None:
+    """Change the role; every session of the account ends (the menu changes with it).
+
+    Raises ``InvalidInput`` for one's own role and when the last active admin would
+    lose the role.
+    """
     if organiser.role == role:
         return
+    if actor is not None and actor.id == organiser.id:
+        raise InvalidInput({"role": str(_l("Ihre eigene Rolle können Sie nicht ändern. "
+                                           "Bitten Sie eine andere Person mit Admin-Rolle "
+                                           "darum."))})
     if organiser.is_admin and role != Role.admin and _other_active_admins(organiser) == 0:
         raise InvalidInput({"role": str(_l("Das letzte aktive Admin-Konto muss Admin "
                                            "bleiben."))})
@@ -303,13 +317,34 @@ def invite(email: str, name: str, role: Role, *, actor: Organiser) -> Organiser:
     return organiser
 
 
-def reset(organiser: Organiser, *, actor: Organiser | None) -> None:
-    """An admin's reset: the password stops working at once, a link goes out."""
+def invitation_open(organiser: Organiser) -> bool:
+    """Invited, but no password set and never logged in yet."""
+    return not organiser.password_hash and organiser.last_login_at is None
+
+
+def reset(organiser: Organiser, *, actor: Organiser | None) -> str:
+    """An admin's reset: the password stops working at once, a link goes out.
+
+    For an invitation not yet taken up the invitation goes out again instead.
+    Returns the mail's kind. Raises ``StateConflict`` for a deactivated account
+    (its link would not work) and for one's own (that would end one's session).
+    """
+    if actor is not None and actor.id == organiser.id:
+        raise StateConflict(_l("Ihr eigenes Passwort setzen Sie über „Passwort vergessen“ "
+                               "auf der Anmeldeseite neu."))
+    if not organiser.active:
+        raise StateConflict(_l("Das Konto ist deaktiviert. Aktivieren Sie es zuerst wieder."))
+    kind = "organiser_invite" if invitation_open(organiser) else "organiser_reset"
     organiser.password_hash = ""
     organiser.session_version = (organiser.session_version or 1) + 1
-    send_password_mail(organiser, "organiser_reset")
-    audit.record(actor, "organiser.reset", "organiser", organiser.id,
-                 f"Passwort von {organiser.email} zurückgesetzt")
+    send_password_mail(organiser, kind)
+    if kind == "organiser_invite":
+        audit.record(actor, "organiser.reinvite", "organiser", organiser.id,
+                     f"Einladung an {organiser.email} erneut gesendet")
+    else:
+        audit.record(actor, "organiser.reset", "organiser", organiser.id,
+                     f"Passwort von {organiser.email} zurückgesetzt")
+    return kind
 
 
 def request_reset(email: str) -> None:

@@ -124,3 +124,23 @@ def reminder(registration: Registration) -> None:
     """The reminder before the workshop, with the current calendar version again."""
     _send("reminder", registration, f"Erinnerung: {registration.workshop.title}",
           **_calendar(registration, "REQUEST", new_version=False))
+
+
+# --- seat actions of the organisers (services.seat_admin) --------------------------------
+
+
+def cancelled_by_organiser(registration: Registration, was_confirmed: bool) -> None:
+    """The organisers ended the place; a confirmed copy is withdrawn with METHOD:CANCEL."""
+    calendar = _calendar(registration, "CANCEL") if was_confirmed else {}
+    _send("cancelled_by_organiser", registration,
+          f"Anmeldung storniert: {registration.workshop.title}",
+          was_confirmed=was_confirmed, **calendar)
+
+
+def moved(old: Registration, new: Registration, was_confirmed: bool) -> None:
+    """The old place ended because the organisers moved it to ``new`` (mailed separately)."""
+    calendar = _calendar(old, "CANCEL") if was_confirmed else {}
+    _send("moved", old, f"Workshop gewechselt: {old.workshop.title} → {new.workshop.title}",
+          new_workshop=new.workshop,
+          new_when=formatting.format_range(new.workshop.starts_at, new.workshop.ends_at),
+          was_confirmed=was_confirmed, **calendar)

@@ -112,7 +112,7 @@ def confirmation_deadline(workshop: Workshop, now: datetime) -> datetime:
     return min(now + timedelta(hours=hours), workshop.starts_at)
 
 
-def _set_status(registration: Registration, status: RegistrationStatus, now: datetime) -> None:
+def set_status(registration: Registration, status: RegistrationStatus, now: datetime) -> None:
     registration.status = status
     registration.status_changed_at = now
 
@@ -155,7 +155,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
             str(CLOSED_MESSAGES[state]) % {"opens": notify.format_datetime(opens) if opens else ""}
         )
 
-    participant = _participant_for(applicant)
+    participant = participant_for(applicant)
     registration = db.session.scalar(
         select(Registration)
         .where(Registration.workshop_id == workshop.id,
@@ -182,12 +182,12 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
         registration.accessibility_needs = registration.accessibility_consent_at = None
 
     if fits:
-        _set_status(registration, S.pending, now)
+        set_status(registration, S.pending, now)
         registration.expires_at = confirmation_deadline(workshop, now)
         db.session.flush()
         notify.confirm_request(registration)
     else:
-        _set_status(registration, S.waitlisted, now)
+        set_status(registration, S.waitlisted, now)
         db.session.flush()
         notify.waitlisted(registration, waitlist_position(registration))
     log.info("registration %s for workshop %s: %s", registration.id, workshop.id,
@@ -196,7 +196,8 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
                               waitlist_position(registration))
 
 
-def _participant_for(applicant: Applicant) -> Participant:
+def participant_for(applicant: Applicant) -> Participant:
+    """The person with the applicant's address (created if new), with the latest details."""
     email = normalise_email(applicant.email)
     participant = db.session.scalar(select(Participant).where(Participant.email == email))
     if participant is None:
@@ -239,6 +240,11 @@ def _repeat(registration: Registration, now: datetime) -> RegistrationResult:
 def _fits(workshop: Workshop, programme: Programme, participant_id: int) -> bool:
     if seats_taken(workshop.id) >= workshop.capacity:
         return False
+    return fits_programme(programme, participant_id)
+
+
+def fits_programme(programme: Programme, participant_id: int) -> bool:
+    """True when the person holds a seat already or the programme's cap has room."""
     holders = seat_holders(programme.id)
     return (participant_id in holders
             or len(holders) + programme.deleted_participants < programme.capacity)
@@ -247,7 +253,9 @@ def _fits(workshop: Workshop, programme: Programme, participant_id: int) -> bool
 # --- confirming and cancelling ------------------------------------------------------------
 
 
-def _locked_registration(registration_id: int) -> tuple[Registration, Programme]:
+def locked_registration(registration_id: int) -> tuple[Registration, Programme]:
+    """Begin the serialised transaction, lock the registration's programme, return both
+    fresh from the database. Raises ``NotFound`` for an unknown registration."""
     begin_serialised()
     programme_id = db.session.scalar(
         select(Workshop.programme_id)
@@ -273,7 +281,7 @@ def confirm(registration_id: int, now: datetime | None = None) -> Registration:
     waitlisted, cancelled or already expired.
     """
     now = now or utcnow()
-    registration, programme = _locked_registration(registration_id)
+    registration, programme = locked_registration(registration_id)
     if registration.status == S.confirmed:
         return registration
     if registration.status == S.pending:
@@ -281,7 +289,7 @@ def confirm(registration_id: int, now: datetime | None = None) -> Registration:
             _expire(registration, now)
             promote(programme, now)
             return registration
-        _set_status(registration, S.confirmed, now)
+        set_status(registration, S.confirmed, now)
         registration.confirmed_at = now
         registration.expires_at = None
         db.session.flush()
@@ -305,12 +313,12 @@ def cancel(registration_id: int, now: datetime | None = None) -> Registration:
     Raises ``StateConflict`` when the registration has already ended.
     """
     now = now or utcnow()
-    registration, programme = _locked_registration(registration_id)
+    registration, programme = locked_registration(registration_id)
     if registration.status in (S.cancelled, S.expired):
         raise StateConflict(_STATE_MESSAGES[registration.status])
     held = registration.holds_seat
     was = registration.status
-    _set_status(registration, S.cancelled, now)
+    set_status(registration, S.cancelled, now)
     registration.cancelled_at = now
     registration.expires_at = None
     registration.accessibility_needs = registration.accessibility_consent_at = None
@@ -326,7 +334,7 @@ def cancel(registration_id: int, now: datetime | None = None) -> Registration:
 
 
 def _expire(registration: Registration, now: datetime) -> None:
-    _set_status(registration, S.expired, now)
+    set_status(registration, S.expired, now)
     registration.expires_at = None
     registration.accessibility_needs = registration.accessibility_consent_at = None
     db.session.flush()
@@ -391,7 +399,7 @@ def promote(programme: Programme, now: datetime | None = None) -> list[Registrat
         if (registration.participant_id not in holders
                 and len(holders) + programme.deleted_participants >= programme.capacity):
             continue
-        _set_status(registration, S.pending, now)
+        set_status(registration, S.pending, now)
         registration.expires_at = confirmation_deadline(workshop, now)
         taken[workshop.id] += 1
         holders.add(registration.participant_id)

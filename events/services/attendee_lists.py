@@ -1,0 +1,288 @@
+"""Attendee lists for the back office: search, filter, sort and page in SQL.
+
+A list is one workshop's registrations or the whole programme's. ``ListQuery``
+is built from untrusted parameters (``from_params``) and never fails: unknown
+sort keys, statuses or page numbers fall back to the defaults. ``page`` needs a
+fixed number of queries however long the list is (count, rows, status counts);
+the waitlist position comes from one window function over the waiting list, not
+from a query per row. ``all_rows`` returns every row of the same filter and sort
+for the exports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+
+from events.extensions import db
+from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
+
+S = RegistrationStatus
+PER_PAGE = 50
+#: Longest search text we pass to the database (longer input is cut).
+MAX_QUERY = 200
+#: Highest page number we ever compute an offset for.
+MAX_PAGE = 1_000_000
+
+STATUS_LABELS = {
+    S.pending: _l("Reserviert, Bestätigung offen"),
+    S.confirmed: _l("Bestätigt"),
+    S.waitlisted: _l("Warteliste"),
+    S.cancelled: _l("Storniert"),
+    S.expired: _l("Abgelaufen"),
+}
+
+
+def status_label(status: RegistrationStatus | str) -> str:
+    return str(STATUS_LABELS[S(status)])
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the organiser asked for: the scope and the filter, sort and page."""
+
+    #: One workshop's list; None: the whole programme (``programme_id``).
+    workshop_id: int | None = None
+    programme_id: int | None = None
+    q: str = ""
+    status: str = ""
+    sort: str = "registered"
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: Any, *, workshop_id: int | None = None,
+                    programme_id: int | None = None) -> ListQuery:
+        """Read ``q``, ``status``, ``sort``, ``dir`` and ``page`` from a mapping (request.args).
+
+        Whatever cannot be used is dropped: a sort key outside ``SORTS``, an
+        unknown status, a page that is not a positive number. Control characters
+        (NUL included, which PostgreSQL refuses) are removed from ``q``.
+        """
+        q = "".join(ch for ch in str(params.get("q", "") or "") if ch.isprintable())
+        q = " ".join(q.split())[:MAX_QUERY]
+        status = str(params.get("status", "") or "")
+        if status not in S._value2member_map_:
+            status = ""
+        sort = str(params.get("sort", "") or "")
+        if sort not in SORTS or (sort == "workshop" and workshop_id is not None):
+            sort = "registered"
+        try:
+            page = int(str(params.get("page", "1"))[:12])
+        except ValueError:
+            page = 1
+        page = min(max(page, 1), MAX_PAGE)
+        return cls(workshop_id=workshop_id, programme_id=programme_id, q=q, status=status,
+                   sort=sort, descending=params.get("dir") == "desc", page=page)
+
+    def params(self, **changes) -> dict[str, Any]:
+        """Query parameters that reproduce this list (for links and exports); defaults left out."""
+        query = replace(self, **changes) if changes else self
+        out: dict[str, Any] = {}
+        if query.q:
+            out["q"] = query.q
+        if query.status:
+            out["status"] = query.status
+        if query.sort != "registered" or query.descending:
+            out["sort"] = query.sort
+        if query.descending:
+            out["dir"] = "desc"
+        if query.page > 1:
+            out["page"] = query.page
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """The filter as plain values (for the audit entry of an export)."""
+        return {"workshop_id": self.workshop_id, "programme_id": self.programme_id,
+                "q": self.q, "status": self.status, "sort": self.sort,
+                "dir": "desc" if self.descending else "asc"}
+
+
+@dataclass(frozen=True)
+class AttendeeRow:
+    registration_id: int
+    workshop_id: int
+    workshop_title: str
+    workshop_starts_at: datetime
+    name: str
+    email: str
+    municipality: str
+    role: str
+    status: RegistrationStatus
+    registered_at: datetime
+    confirmed_at: datetime | None
+    waitlist_position: int | None
+    remarks: str
+    attended_at: datetime | None
+    accessibility_needs: str | None
+    source: str
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+
+@dataclass
+class AttendeePage:
+    query: ListQuery
+    rows: list[AttendeeRow]
+    total: int
+    pages: int
+    #: Registrations per status in the whole scope (search and status filter ignored).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def first_index(self) -> int:
+        return (self.query.page - 1) * PER_PAGE + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+
+# --- the query --------------------------------------------------------------------------
+
+
+def _fold(column):
+    """The column in lower case for a case-insensitive search that knows umlauts.
+
+    PostgreSQL's ``lower`` follows the database's (UTF-8) locale; SQLite's only
+    knows ASCII, so there we register Python's ``str.lower`` on the connection.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return func.lower(column)
+    raw = connection.connection.dbapi_connection
+    raw.create_function("app_lower", 1, lambda value: value.lower() if value else value,
+                        deterministic=True)
+    return func.app_lower(column)
+
+
+def _positions(query: ListQuery):
+    """Waitlist place per registration (1 = next), per workshop, as ``seats`` counts it."""
+    ranked = select(
+        Registration.id.label("registration_id"),
+        func.row_number().over(partition_by=Registration.workshop_id,
+                               order_by=(Registration.requested_at, Registration.id)
+                               ).label("position"),
+    ).where(Registration.status == S.waitlisted)
+    return _scoped(ranked, query, joined=False).subquery("waitlist")
+
+
+def _scoped(statement: Select, query: ListQuery, *, joined: bool = True) -> Select:
+    if query.workshop_id is not None:
+        return statement.where(Registration.workshop_id == query.workshop_id)
+    if query.programme_id is not None:
+        if not joined:
+            statement = statement.join(Workshop, Workshop.id == Registration.workshop_id)
+        return statement.where(Workshop.programme_id == query.programme_id)
+    return statement.where(False)  # no scope, no rows
+
+
+def _filtered(statement: Select, query: ListQuery) -> Select:
+    statement = _scoped(statement, query)
+    if query.status:
+        statement = statement.where(Registration.status == S(query.status))
+    if query.q:
+        needle = query.q.lower()
+        statement = statement.where(or_(
+            *(_fold(column).contains(needle, autoescape=True) for column in
+              (Participant.name, Participant.email, Participant.municipality))))
+    return statement
+
+
+def _base(*columns) -> Select:
+    return (select(*columns).select_from(Registration)
+            .join(Participant, Participant.id == Registration.participant_id)
+            .join(Workshop, Workshop.id == Registration.workshop_id))
+
+
+def _ordered(statement: Select, query: ListQuery, position) -> Select:
+    keys = SORTS[query.sort](position)
+    order = [key.desc().nulls_last() if query.descending else key.asc().nulls_last()
+             for key in keys]
+    return statement.order_by(*order, Registration.id)
+
+
+SORTS = {
+    "name": lambda p: [func.lower(Participant.name)],
+    "email": lambda p: [Participant.email],
+    "municipality": lambda p: [func.lower(Participant.municipality)],
+    "role": lambda p: [func.lower(Participant.role)],
+    "status": lambda p: [Registration.status],
+    "registered": lambda p: [Registration.requested_at],
+    "confirmed": lambda p: [Registration.confirmed_at],
+    "position": lambda p: [p],
+    "remarks": lambda p: [Registration.remarks],
+    "attended": lambda p: [Registration.attended_at],
+    "accessibility": lambda p: [Registration.accessibility_needs],
+    "workshop": lambda p: [Workshop.starts_at, Workshop.title],
+}
+
+
+def _row_statement(query: ListQuery) -> Select:
+    position = _positions(query)
+    statement = _base(
+        Registration.id, Registration.workshop_id, Workshop.title, Workshop.starts_at,
+        Participant.name, Participant.email, Participant.municipality, Participant.role,
+        Registration.status, Registration.requested_at, Registration.confirmed_at,
+        position.c.position, Registration.remarks, Registration.attended_at,
+        Registration.accessibility_needs, Registration.source,
+    ).outerjoin(position, position.c.registration_id == Registration.id)
+    return _ordered(_filtered(statement, query), query, position.c.position)
+
+
+def _rows(query: ListQuery, limit: int | None, offset: int) -> list[AttendeeRow]:
+    statement = _row_statement(query)
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    return [AttendeeRow(*row) for row in db.session.execute(statement)]
+
+
+def page(query: ListQuery) -> AttendeePage:
+    """One page of the list (``PER_PAGE`` rows); a page past the end shows the last one."""
+    total = db.session.scalar(_filtered(_base(func.count(Registration.id)), query)) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    if query.page > pages:
+        query = replace(query, page=pages)
+    rows = _rows(query, PER_PAGE, (query.page - 1) * PER_PAGE)
+    counts = dict(db.session.execute(
+        _scoped(_base(Registration.status, func.count(Registration.id)), query)
+        .group_by(Registration.status)).all())
+    return AttendeePage(query, rows, total, pages,
+                        {S(status).value: n for status, n in counts.items()})
+
+
+def all_rows(query: ListQuery) -> list[AttendeeRow]:
+    """Every row of the filter, in its order (the exports: all pages, not just one)."""
+    return _rows(query, None, 0)
+
+
+# --- scopes -------------------------------------------------------------------------------
+
+
+def workshop_or_none(workshop_id: int) -> Workshop | None:
+    return db.session.get(Workshop, workshop_id)
+
+
+def programme_workshops(programme: Programme) -> list[Workshop]:
+    """The programme's workshops by date (for move targets and filters)."""
+    return list(db.session.scalars(
+        select(Workshop).where(Workshop.programme_id == programme.id)
+        .order_by(Workshop.starts_at, Workshop.id)))
+
+
+def registration_row(registration_id: int) -> AttendeeRow | None:
+    """One registration as a list row (its waitlist place included); None when unknown."""
+    workshop_id = db.session.scalar(
+        select(Registration.workshop_id).where(Registration.id == registration_id))
+    if workshop_id is None:
+        return None
+    row = db.session.execute(_row_statement(ListQuery(workshop_id=workshop_id))
+                             .where(Registration.id == registration_id)).first()
+    return AttendeeRow(*row) if row else None

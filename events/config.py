@@ -187,6 +187,8 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "MAIL_MAX_ATTEMPTS": env.integer("MAIL_MAX_ATTEMPTS", 12, minimum=1),
         "MAIL_RETRY_SECONDS": env.integer("MAIL_RETRY_SECONDS", 60, minimum=1),
         "MAIL_DIR": env.text("MAIL_DIR", str(instance / "mail")),
+        # practice exchange: attachments of contributions (outside the static folder)
+        "ATTACHMENT_DIR": env.text("ATTACHMENT_DIR", str(instance / "attachments")),
         "CONTACT_EMAIL": env.text("CONTACT_EMAIL", "praxisaustausch@localhost"),
         "CONTACT_NAME": env.text("CONTACT_NAME",
                                 "Kompetenzteam Flüchtlings- und Integrationsmanagement"),

@@ -9,6 +9,8 @@ document does not name fails here.
 
 from __future__ import annotations
 
+import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
@@ -177,16 +179,129 @@ CASES = {
                     lambda ctx: ctx.client.get("/api/openapi.json")),
     "health": Case("get", "/healthz", 200, lambda ctx: ctx.client.get("/healthz")),
     "health-unreachable": Case("get", "/healthz", 503, _without_database("get", "/healthz")),
-    "list-database-down": Case("get", "/api/v1/workshops", 500,
+    "list-database-down": Case("get", "/api/v1/workshops", 503,
                                _without_database("get", "/api/v1/workshops")),
-    "detail-database-down": Case("get", "/api/v1/workshops/{workshop_id}", 500,
+    "detail-database-down": Case("get", "/api/v1/workshops/{workshop_id}", 503,
                                  _without_database("get", "/api/v1/workshops/1")),
-    "programme-database-down": Case("get", "/api/v1/programme", 500,
+    "programme-database-down": Case("get", "/api/v1/programme", 503,
                                     _without_database("get", "/api/v1/programme")),
-    "register-database-down": Case("post", REGISTRATIONS, 500, _without_database(
+    "register-database-down": Case("post", REGISTRATIONS, 503, _without_database(
         "post", "/api/v1/workshops/1/registrations", json=VALID)),
 }
 
+
+# --- the organiser API: bearer tokens, one real request per documented answer -------------
+
+ORGANISER_WORKSHOP = "/api/v1/organiser/workshops/{workshop_id}/registrations"
+ORGANISER_LIST = "/api/v1/organiser/registrations"
+ORGANISER_ACCOUNTS = "/api/v1/organiser/accounts"
+_accounts = itertools.count(1)
+
+
+def _bearer(role: str = "organiser", revoked: bool = False) -> dict:
+    """A fresh account of ``role`` and the Authorization header of a token of it."""
+    from events.models import Role
+    from events.services import accounts, api_tokens
+
+    owner = accounts.create(f"openapi{next(_accounts)}@kgst.example", "Jürgen Öztürk-Weiß",
+                            Role(role))
+    row, secret = api_tokens.create(owner, "OpenAPI")
+    if revoked:
+        api_tokens.revoke(row.id, owner)
+    db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _filled(ctx):
+    """A workshop of two seats: confirmed (checked in, with health data), pending,
+    waitlisted, cancelled."""
+    from events.services import seats
+    from tests.conftest import applicant
+
+    workshop = ctx.workshop(capacity=2)
+    registrations = []
+    for n, extra in ((1, {"accessibility_needs": "Rollstuhl", "accessibility_consent": True}),
+                     (2, {}), (3, {}), (4, {})):
+        registrations.append(seats.register(workshop.id, applicant(n, **extra)).registration)
+        db.session.commit()
+    seats.confirm(registrations[0].id)
+    registrations[0].attended_at = utcnow()
+    db.session.commit()
+    seats.cancel(registrations[3].id)
+    db.session.commit()
+    return workshop
+
+
+@contextmanager
+def _narrowed(endpoint: str):
+    """The route needs ``manage_accounts`` for a moment: how a future admin-only route
+    answers an organiser's token."""
+    from events.web.organiser import api
+
+    before = api.ROUTE_PERMISSIONS[endpoint]
+    api.ROUTE_PERMISSIONS[endpoint] = "manage_accounts"
+    try:
+        yield
+    finally:
+        api.ROUTE_PERMISSIONS[endpoint] = before
+
+
+def _organiser_get(url: str, role: str = "organiser", **kwargs):
+    return lambda ctx: ctx.client.get(url, headers=_bearer(role), **kwargs)
+
+
+def _forbidden(endpoint: str, url_of):
+    def call(ctx):
+        url = url_of(ctx)
+        with _narrowed(endpoint):
+            return ctx.client.get(url, headers=_bearer("organiser"))
+    return call
+
+
+_WORKSHOP_URL = "/api/v1/organiser/workshops/{}/registrations"
+UNKNOWN_TOKEN = {"headers": {"Authorization": "Bearer pxa_unbekannt"}}
+
+CASES.update({
+    "organiser-workshop": Case("get", ORGANISER_WORKSHOP, 200, lambda ctx: ctx.client.get(
+        _WORKSHOP_URL.format(_filled(ctx).id), headers=_bearer())),
+    "organiser-workshop-health-data": Case("get", ORGANISER_WORKSHOP, 200, lambda ctx: (
+        ctx.client.get(_WORKSHOP_URL.format(_filled(ctx).id),
+                       query_string={"include": "accessibility"}, headers=_bearer()))),
+    "organiser-workshop-unknown": Case("get", ORGANISER_WORKSHOP, 404, _organiser_get(
+        _WORKSHOP_URL.format("99999999999999999999"))),
+    "organiser-workshop-include": Case("get", ORGANISER_WORKSHOP, 422, lambda ctx: (
+        ctx.client.get(_WORKSHOP_URL.format(ctx.workshop().id),
+                       query_string={"include": "alles"}, headers=_bearer()))),
+    "organiser-workshop-no-token": Case("get", ORGANISER_WORKSHOP, 401, lambda ctx: (
+        ctx.client.get(_WORKSHOP_URL.format(ctx.workshop().id)))),
+    "organiser-workshop-forbidden": Case("get", ORGANISER_WORKSHOP, 403, _forbidden(
+        "organiser_api.workshop_registrations",
+        lambda ctx: _WORKSHOP_URL.format(ctx.workshop().id))),
+    "organiser-workshop-database-down": Case("get", ORGANISER_WORKSHOP, 503, _without_database(
+        "get", _WORKSHOP_URL.format(1), **UNKNOWN_TOKEN)),
+    "organiser-list": Case("get", ORGANISER_LIST, 200, lambda ctx: (
+        _filled(ctx), ctx.client.get(ORGANISER_LIST, query_string={
+            "include": "accessibility", "q": "kommune"}, headers=_bearer()))[1]),
+    "organiser-list-page": Case("get", ORGANISER_LIST, 200, lambda ctx: (
+        _filled(ctx), ctx.client.get(ORGANISER_LIST, query_string={
+            "status": "waitlisted", "page": 1, "per_page": 1}, headers=_bearer()))[1]),
+    "organiser-list-invalid": Case("get", ORGANISER_LIST, 422, _organiser_get(
+        ORGANISER_LIST, query_string={"status": "angemeldet", "page": "0"})),
+    "organiser-list-revoked": Case("get", ORGANISER_LIST, 401, lambda ctx: ctx.client.get(
+        ORGANISER_LIST, headers=_bearer(revoked=True))),
+    "organiser-list-forbidden": Case("get", ORGANISER_LIST, 403, _forbidden(
+        "organiser_api.registrations", lambda ctx: ORGANISER_LIST)),
+    "organiser-list-database-down": Case("get", ORGANISER_LIST, 503, _without_database(
+        "get", ORGANISER_LIST, **UNKNOWN_TOKEN)),
+    "organiser-accounts": Case("get", ORGANISER_ACCOUNTS, 200, _organiser_get(
+        ORGANISER_ACCOUNTS, role="admin")),
+    "organiser-accounts-unknown-token": Case("get", ORGANISER_ACCOUNTS, 401, lambda ctx: (
+        ctx.client.get(ORGANISER_ACCOUNTS, **UNKNOWN_TOKEN))),
+    "organiser-accounts-forbidden": Case("get", ORGANISER_ACCOUNTS, 403, _organiser_get(
+        ORGANISER_ACCOUNTS, role="organiser")),
+    "organiser-accounts-database-down": Case("get", ORGANISER_ACCOUNTS, 503, _without_database(
+        "get", ORGANISER_ACCOUNTS, **UNKNOWN_TOKEN)),
+})
 
 def test_document_is_valid_openapi_3_1(client):
     response = client.get("/api/openapi.json")
@@ -258,3 +373,33 @@ def test_request_schema_accepts_what_the_api_accepts(document):
 @pytest.mark.parametrize("data, fields", INVALID_BODIES)
 def test_request_schema_rejects_what_the_api_rejects(document, data, fields):
     assert not request_validator(document).is_valid(data)
+
+
+def test_organiser_operations_need_the_bearer_scheme_and_public_ones_none(document):
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        **document["components"]["securitySchemes"]["bearerAuth"],
+        "type": "http", "scheme": "bearer"}
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            if path.startswith("/api/v1/organiser/"):
+                assert operation["security"] == [{"bearerAuth": []}], path
+                assert {"401", "403"} <= set(operation["responses"]), path
+            else:
+                assert "security" not in operation, path
+
+
+def test_organiser_registration_schema_is_strict(document):
+    row = validator_for(document, "components", "schemas", "OrganiserRegistration")
+    good = {"id": 1, "workshop_id": 2, "workshop_title": "W", "name": "Jürgen Öztürk-Weiß",
+            "email": "j@kommune.example", "municipality": "Görlitz", "role": "", "status":
+            "waitlisted", "registered_at": "2027-01-12T10:00:00+01:00", "confirmed_at": None,
+            "waitlist_position": 1, "attended_at": None, "remarks": "", "source": "public"}
+    assert row.is_valid(good)
+    assert not row.is_valid({**good, "waitlist_position": None})
+    assert not row.is_valid({**good, "token_salt": "x"})  # nothing undocumented leaks
+    assert not row.is_valid({**good, "status": "confirmed"})  # then no position
+    page = validator_for(document, "components", "schemas", "RegistrationPage")
+    flagged = {"registrations": [], "page": 1, "per_page": 50, "total": 0, "pages": 1,
+               "health_data": True}
+    assert not page.is_valid(flagged)  # health data without its notice
+    assert page.is_valid({**flagged, "health_data_notice": "Gesundheitsdaten"})

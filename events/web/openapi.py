@@ -35,13 +35,14 @@ def _error(description: str, code: str, *, fields: bool = False,
     return _json(description, schema, headers)
 
 
-def _unexpected() -> dict:
-    return _error("Unexpected failure, e.g. the database does not answer; no details are "
-                  "given out", "internal_error")
-
-
 RETRY_AFTER = {"Retry-After": {"description": "Seconds until the next attempt may succeed",
                                "schema": {"type": "integer"}}}
+
+
+def unavailable() -> dict:
+    """503: the database does not answer (restart, failover); nothing was saved."""
+    return _error("The database does not answer for a moment; nothing was saved. No details "
+                  "are given out", "database_unavailable", headers=RETRY_AFTER)
 
 SCHEMAS = {
     "Error": {
@@ -184,12 +185,15 @@ REPEATED = {"allOf": [_ref("RegistrationStatus"), {
 
 
 def openapi_document(base_url: str) -> dict:
+    from events.web import openapi_organiser as organiser  # it builds on the helpers above
+
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Praxisaustausch API",
             "version": "1.0.0",
-            "description": "Workshops of the programme, their availability, and registration. "
+            "description": "Workshops of the programme, their availability, and registration; "
+                           "for organisers (with a bearer token) the registration lists. "
                            "Messages for people are German. The personal link of a "
                            "registration is only ever sent by e-mail. Every error is "
                            "`{\"error\": {\"code\", \"message\", \"fields\"?}}`.",
@@ -206,7 +210,7 @@ def openapi_document(base_url: str) -> dict:
                                 "schema": {"type": "string"}}],
                 "responses": {"200": _json("The workshops, earliest first",
                                            _ref("WorkshopList")),
-                              "500": _unexpected()},
+                              "503": unavailable()},
             }},
             "/api/v1/workshops/{workshop_id}": {"get": {
                 "operationId": "getWorkshop",
@@ -214,14 +218,14 @@ def openapi_document(base_url: str) -> dict:
                 "parameters": [WORKSHOP_ID],
                 "responses": {"200": _json("The workshop", _ref("Workshop")),
                               "404": _error("Unknown or not published", "not_found"),
-                              "500": _unexpected()},
+                              "503": unavailable()},
             }},
             "/api/v1/programme": {"get": {
                 "operationId": "getProgramme",
                 "summary": "The programme's cap and how many distinct people hold a seat",
                 "responses": {"200": _json("Cap and distinct participants", _ref("Programme")),
                               "404": _error("No programme yet", "not_found"),
-                              "500": _unexpected()},
+                              "503": unavailable()},
             }},
             "/api/v1/workshops/{workshop_id}/registrations": {"post": {
                 "operationId": "register",
@@ -244,7 +248,7 @@ def openapi_document(base_url: str) -> dict:
                                   fields=True),
                     "429": _error("Too many registrations from this address", "rate_limited",
                                   headers=RETRY_AFTER),
-                    "500": _unexpected(),
+                    "503": unavailable(),
                 },
             }},
             "/api/openapi.json": {"get": {
@@ -261,6 +265,8 @@ def openapi_document(base_url: str) -> dict:
                 "responses": {"200": _json("The database answers", _ref("Health")),
                               "503": _json("The database does not answer", _ref("Health"))},
             }},
+            **organiser.PATHS,
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **organiser.SCHEMAS},
+                       "securitySchemes": organiser.SECURITY_SCHEMES},
     }

@@ -258,3 +258,14 @@ def test_anonymous_is_sent_to_the_login(client, scene):
     ws, _ = scene
     assert client.get(url(ws)).status_code == 303
     assert client.get("/organiser/nachrichten/").status_code == 303
+
+
+@pytest.mark.backends
+def test_control_characters_are_refused_not_a_database_error(organiser_client, scene):
+    ws, _ = scene
+    for data in ({"subject": "Raum\x00"}, {"body": "Hallo\x00 {name}"}):
+        for step in ("preview", "send", "edit"):
+            response = post(organiser_client, ws, step=step, **data)
+            assert response.status_code in (200, 422), (data, step)
+    assert "Steuerzeichen" in main(post(organiser_client, ws, body="a\x00").data)
+    assert outbox() == []

@@ -150,6 +150,8 @@ def check(draft: Draft) -> None:
         errors["body"] = _("Der Text darf höchstens %(n)s Zeichen lang sein (jetzt %(now)s).",
                            n=_thousands(BODY_MAX), now=_thousands(len(draft.body)))
     for key, text in (("subject", subject), ("body", draft.body)):
+        if key not in errors and any(c < " " and c not in "\n\r\t" for c in text):
+            errors[key] = _("Der Text enthält ein Steuerzeichen; bitte entfernen Sie es.")
         unknown = unknown_placeholders(text)
         if unknown and key not in errors:
             errors[key] = _("Unbekannter Platzhalter: %(found)s. Möglich sind nur {name} und "

@@ -37,6 +37,8 @@ target_db = current_app.extensions['migrate'].db
 # Every table, whatever the app happened to import: a model module that nobody
 # imported would be invisible to autogenerate (cookiecutter-flask #149).
 import events.models  # noqa: E402,F401
+# The search index (FTS5 / tsvector, migration 0006) has no model: autogenerate skips it.
+from events.search_index import include_name  # noqa: E402
 
 # other values from the config, defined by the needs of env.py,
 # can be acquired:
@@ -64,7 +66,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_name=include_name,
     )
 
     with context.begin_transaction():
@@ -99,6 +102,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=include_name,
             **conf_args
         )
 

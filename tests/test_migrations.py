@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, inspect, text
 import events.models  # noqa: F401 - every table in the metadata
 from events import ROOT, create_app
 from events.extensions import db
+from events.search_index import include_name, is_index_table
 from tests.conftest import (
     TEST_SECRET,
     base_config,
@@ -66,16 +67,19 @@ def schema_differences(url: str) -> list:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True})
+                connection, opts={"compare_type": True, "render_as_batch": True,
+                                  "include_name": include_name})
             return compare_metadata(context, db.metadata)
     finally:
         engine.dispose()
 
 
 def tables(url: str) -> set[str]:
+    """The tables, without the search index (FTS5/tsvector, no model; see search_index)."""
     engine = create_engine(url)
     try:
-        return set(inspect(engine).get_table_names())
+        return {name for name in inspect(engine).get_table_names()
+                if not is_index_table(name)}
     finally:
         engine.dispose()
 

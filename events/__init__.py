@@ -94,6 +94,8 @@ def register_blueprints(app: Flask) -> None:
     public.register(app)  # catalogue, workshop pages, privacy, imprint, KERN assets
     from events.web import certificates  # /bescheinigung/<code>: is this certificate genuine?
     app.register_blueprint(certificates.bp)
+    from events.web import contributions_submit  # /praxisbeispiele/einreichen, private links
+    app.register_blueprint(contributions_submit.bp)
     from events.web import organiser  # the back office under /organiser, behind one gate
     organiser.register(app)
 

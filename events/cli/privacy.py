@@ -9,7 +9,7 @@ from events import formatting
 from events.extensions import db
 from events.mail.sender import purge_mail_files
 from events.models import utcnow
-from events.services import retention
+from events.services import contributions, retention
 from events.services.locking import begin_serialised
 
 
@@ -37,6 +37,7 @@ def purge(dry_run: bool) -> None:
     begin_serialised()
     try:
         report = retention.purge(now)
+        unverified = contributions.purge_unverified(now)
     finally:
         if dry_run:
             db.session.rollback()
@@ -47,6 +48,8 @@ def purge(dry_run: bool) -> None:
             click.echo(f"{_count(files, 'E-Mail-Datei', 'E-Mail-Dateien')} in "
                        f"{current_app.config['MAIL_DIR']} gelöscht.")
 
+    click.echo(f"Unbestätigte Praxisbeispiele (älter als 7 Tage) "
+               f"{'zu löschen' if dry_run else 'gelöscht'}: {unverified}.")
     days = current_app.config["RETENTION_DAYS"]
     click.echo(f"Speicherfrist: {days} Tage (Stichtag "
                f"{formatting.format_datetime(retention.cutoff(now))}).")

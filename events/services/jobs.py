@@ -7,7 +7,7 @@ from datetime import datetime
 
 from events.mail.sender import purge_mail_files
 from events.models import utcnow
-from events.services import accounts, reminders, retention, seats
+from events.services import accounts, contributions, reminders, retention, seats
 from events.services.locking import begin_serialised
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,12 @@ def run_due(now: datetime | None = None) -> dict:
     purged = retention.purge(now)
     if purged:
         log.info("retention purge: %s", purged)
+    unverified = contributions.purge_unverified(now)  # practice examples never confirmed
+    if unverified:
+        log.info("unverified contributions deleted: %s", unverified)
     accounts.purge_failures(now)  # failed logins older than a day: throttling needs no more
     files = purge_mail_files(retention.cutoff(now))
     if files:
         log.info("retention purge: %s mail file(s) deleted", files)
-    return {"expired": expired, "reminded": reminded, "purged": purged, "mail_files": files}
+    return {"expired": expired, "reminded": reminded, "purged": purged, "mail_files": files,
+            "unverified_contributions": unverified}

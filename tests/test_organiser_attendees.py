@@ -490,3 +490,28 @@ def test_confirm_move_resend_and_cancel_through_the_pages(organiser_client, work
     again = organiser_client.post(new_url + "/stornieren", data={"csrf_token": token})
     assert again.status_code == 303
     assert "bereits beendet" in main(organiser_client.get(new_url).data)
+
+
+def test_pages_have_no_inline_code_and_sort_statuses_by_meaning(organiser_client, workshop):
+    """Strict CSP: no inline script, style or handler on any attendee page."""
+    from tests.pages_support import scan
+
+    w = workshop(capacity=1)
+    waiting_first = seats.register(w.id, applicant(1)).registration
+    db.session.commit()
+    seats.cancel(waiting_first.id)
+    db.session.commit()
+    seats.register(w.id, applicant(2))
+    db.session.commit()
+    waiting = seats.register(w.id, applicant(3)).registration
+    db.session.commit()
+    for url in ("/organiser/teilnehmende/", f"/organiser/teilnehmende/workshop/{w.id}",
+                f"/organiser/teilnehmende/workshop/{w.id}/hinzufuegen",
+                f"/organiser/teilnehmende/anmeldung/{waiting.id}",
+                f"/organiser/teilnehmende/anmeldung/{waiting_first.id}"):
+        page = organiser_client.get(url)
+        assert page.status_code == 200, url
+        assert scan(page.data).problems == [], url
+    query = ListQuery.from_params({"sort": "status"}, workshop_id=w.id)
+    assert [row.status for row in attendee_lists.page(query).rows] == [
+        S.pending, S.waitlisted, S.cancelled]

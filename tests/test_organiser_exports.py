@@ -100,7 +100,7 @@ def test_xlsx_has_a_frozen_bold_header_widths_and_date_cells(organiser_client, l
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["A"].width >= 20
-    assert header[-1] == exports.HEALTH_HEADER
+    assert header[-1] == str(exports.HEALTH_HEADER)
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     jurgen = rows[NAME]
     assert jurgen[-1] == "Gebärdensprache"

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from events.extensions import db
 from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
@@ -36,6 +36,10 @@ STATUS_LABELS = {
     S.cancelled: _l("Storniert"),
     S.expired: _l("Abgelaufen"),
 }
+
+
+#: The list's order of statuses: seat holders first, then waiting, then ended.
+STATUS_ORDER = {status: index for index, status in enumerate(STATUS_LABELS)}
 
 
 def status_label(status: RegistrationStatus | str) -> str:
@@ -214,7 +218,7 @@ SORTS = {
     "email": lambda p: [Participant.email],
     "municipality": lambda p: [func.lower(Participant.municipality)],
     "role": lambda p: [func.lower(Participant.role)],
-    "status": lambda p: [Registration.status],
+    "status": lambda p: [case(STATUS_ORDER, value=Registration.status, else_=9)],
     "registered": lambda p: [Registration.requested_at],
     "confirmed": lambda p: [Registration.confirmed_at],
     "position": lambda p: [p],

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -30,7 +32,7 @@ from events.services.attendee_lists import AttendeeRow
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_DATE = "%d.%m.%Y %H:%M"
 XLSX_DATE = "DD.MM.YYYY HH:MM"
-HEALTH_HEADER = "Barrierefreiheit (Gesundheitsdaten, Art. 9 DSGVO)"
+HEALTH_HEADER = _l("Barrierefreiheit (Gesundheitsdaten, Art. 9 DSGVO)")
 
 
 @dataclass(frozen=True)
@@ -41,25 +43,26 @@ class Column:
 
 
 def columns(with_workshop: bool, with_health_data: bool) -> list[Column]:
-    """The export's columns, in the order of the list on screen."""
-    cols = [Column("Workshop", lambda r: r.workshop_title, 32),
-            Column("Workshop-Beginn", lambda r: r.workshop_starts_at, 17)] if with_workshop else []
+    """The export's columns, in the order of the list on screen (headers translated)."""
+    by_hand, by_form = _("Organisationsteam"), _("Anmeldeformular")
+    cols = [Column(_("Workshop"), lambda r: r.workshop_title, 32),
+            Column(_("Workshop-Beginn"), lambda r: r.workshop_starts_at, 17),
+            ] if with_workshop else []
     cols += [
-        Column("Name", lambda r: r.name, 26),
-        Column("E-Mail", lambda r: r.email, 30),
-        Column("Kommune", lambda r: r.municipality, 24),
-        Column("Funktion", lambda r: r.role, 22),
-        Column("Status", lambda r: r.status_label, 24),
-        Column("Angemeldet am", lambda r: r.registered_at, 17),
-        Column("Bestätigt am", lambda r: r.confirmed_at, 17),
-        Column("Wartelistenplatz", lambda r: r.waitlist_position, 10),
-        Column("Anmerkungen", lambda r: r.remarks, 40),
-        Column("Anwesend", lambda r: r.attended_at, 17),
-        Column("Quelle", lambda r: "Organisationsteam" if r.source == "organiser"
-               else "Anmeldeformular", 18),
+        Column(_("Name"), lambda r: r.name, 26),
+        Column(_("E-Mail"), lambda r: r.email, 30),
+        Column(_("Kommune"), lambda r: r.municipality, 24),
+        Column(_("Funktion"), lambda r: r.role, 22),
+        Column(_("Status"), lambda r: r.status_label, 24),
+        Column(_("Angemeldet am"), lambda r: r.registered_at, 17),
+        Column(_("Bestätigt am"), lambda r: r.confirmed_at, 17),
+        Column(_("Wartelistenplatz"), lambda r: r.waitlist_position, 10),
+        Column(_("Anmerkungen"), lambda r: r.remarks, 40),
+        Column(_("Anwesend"), lambda r: r.attended_at, 17),
+        Column(_("Quelle"), lambda r: by_hand if r.source == "organiser" else by_form, 18),
     ]
     if with_health_data:
-        cols.append(Column(HEALTH_HEADER, lambda r: r.accessibility_needs or "", 40))
+        cols.append(Column(str(HEALTH_HEADER), lambda r: r.accessibility_needs or "", 40))
     return cols
 
 
@@ -122,4 +125,4 @@ def to_xlsx(rows: Iterable[AttendeeRow], cols: list[Column], title: str) -> byte
 def _sheet_title(title: str) -> str:
     """Excel's rules: at most 31 characters, none of ``[]:*?/\\``."""
     cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()
-    return (cleaned or "Teilnehmende")[:31]
+    return (cleaned or _("Teilnehmende"))[:31]

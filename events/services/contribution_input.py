@@ -15,7 +15,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from events.extensions import db
-from events.models import FEDERAL_STATES, BodyKind, Contribution, Theme, Workshop
+from events.models import (
+    FEDERAL_STATES,
+    BodyKind,
+    Contribution,
+    Theme,
+    Workshop,
+    WorkshopStatus,
+)
 from events.services import attachments, text
 from events.services.applicants import email_problem
 from events.services.errors import InvalidInput
@@ -32,6 +39,14 @@ EDITABLE = ("title", "municipality", "federal_state", "body_kind", "summary", "d
             "results", "partners", "links", "contact_name", "contact_email", "contact_phone",
             "contact_public")
 PHONE_CHARACTERS = set("0123456789 +-/()")
+
+
+def choices() -> tuple[list[Theme], list[Workshop]]:
+    """The themes and the published workshops a submitter may choose from."""
+    themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)).all()
+    workshops = db.session.scalars(select(Workshop).where(
+        Workshop.status == WorkshopStatus.published).order_by(Workshop.starts_at)).all()
+    return list(themes), list(workshops)
 
 
 def body_kind_labels() -> dict[str, str]:

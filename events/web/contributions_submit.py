@@ -15,19 +15,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from events.extensions import db, limiter
-from events.models import ContributionState, Theme, Workshop, WorkshopStatus
+from events.models import ContributionState
 from events.services import attachments, contributions, markdown
-from events.services.contribution_input import submission_of
+from events.services.contribution_input import choices, submission_of
 from events.services.errors import DomainError, InvalidInput
 from events.web.common import registration_limit, security_headers
+from events.web.downloads import download
 from events.web.forms import ActionForm
 from events.web.forms_contributions import EditContributionForm, SubmitContributionForm
 
@@ -46,15 +45,8 @@ def _allow_files(endpoint, values):
         request.max_content_length = UPLOAD_LIMIT
 
 
-def _choices():
-    themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.id)).all()
-    workshops = db.session.scalars(select(Workshop).where(
-        Workshop.status == WorkshopStatus.published).order_by(Workshop.starts_at)).all()
-    return themes, workshops
-
-
 def _form_page(form, status: int = 200):
-    form.fill_choices(*_choices())
+    form.fill_choices(*choices())
     return render_template("contributions/submit.html", form=form,
                            endings=attachments.accepted_endings(),
                            max_files=attachments.MAX_FILES), status
@@ -164,7 +156,7 @@ def _act(token: str, action: str):
 
 
 def _edit_page(contribution, token: str, form, status: int = 200):
-    form.fill_choices(*_choices())
+    form.fill_choices(*choices())
     return render_template("contributions/edit.html", contribution=contribution, token=token,
                            form=form, S=ContributionState), status
 
@@ -225,16 +217,3 @@ def attachment(token: str, attachment_id: int):
     if item is None:
         abort(404)
     return download(item)
-
-
-def download(item):
-    """``send_file`` with a safe ``Content-Disposition`` and ``nosniff``; 404 when missing."""
-    try:
-        path = attachments.path_for(item.storage_key)
-    except FileNotFoundError:
-        abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.filename, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

@@ -34,6 +34,8 @@ def _assemble() -> None:
     for child in (auth.bp, dashboard.bp, workshops.bp, attendees.bp, checkin.bp, messages.bp,
                   documents.bp, audit_log.bp, accounts.bp, programme.bp):
         bp.register_blueprint(child)
+    from events.web.organiser import contributions  # moderation of the practice exchange
+    bp.register_blueprint(contributions.bp)
 
 
 _assemble()

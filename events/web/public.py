@@ -17,8 +17,9 @@ from markupsafe import Markup
 from events import assets
 from events.extensions import limiter
 from events.models import utcnow
-from events.services import catalogue
+from events.services import catalogue, contribution_catalogue
 from events.services.catalogue import Availability
+from events.services.contribution_input import body_kind_labels
 from events.services.errors import RegistrationClosed
 from events.web.common import RESULT_KEY, registration_limit, security_headers, submit
 from events.web.forms import RegistrationForm
@@ -80,6 +81,8 @@ def _catalogue(theme_slug: str | None):
     return render_template(
         "public/catalogue.html", figures=catalogue.programme_figures(), themes=used_themes,
         current_theme=current, groups=_by_theme(upcoming, themes), past=past[::-1],
+        examples=contribution_catalogue.featured() if current is None else [],
+        kind_labels=body_kind_labels(),
     )
 
 
@@ -105,7 +108,9 @@ def _workshop_page(item: Availability, form: RegistrationForm, *, status: int = 
                    message: str | None = None):
     return render_template("public/workshop.html", item=item, workshop=item.workshop,
                            form=form, closed_message=message,
-                           figures=catalogue.programme_figures(item.workshop.programme)), status
+                           figures=catalogue.programme_figures(item.workshop.programme),
+                           examples=contribution_catalogue.for_workshop(item.workshop.id),
+                           kind_labels=body_kind_labels()), status
 
 
 @bp.get("/workshops/<slug>")

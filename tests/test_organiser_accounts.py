@@ -107,6 +107,38 @@ def test_invite_sends_a_working_link(app, admin_client):
     assert "organiser.create" in audit_actions()
 
 
+class TestInvitationThroughRealSmtp:
+    """The invitation leaves through the outbox worker and a real SMTP server."""
+
+    @pytest.fixture
+    def config_overrides(self, smtp_config):
+        return smtp_config
+
+    def test_the_delivered_invitation_link_sets_the_password(self, app, admin_client, smtp):
+        from events.mail import sender
+
+        response = post(admin_client, f"{KONTEN}einladen", {
+            "name": "Jürgen Öztürk-Weiß", "email": "juergen@kommune.example",
+            "role": "admin"})
+        assert response.status_code == 303
+        report = sender.send_due()
+        assert not report.errors, report.errors
+        [received] = smtp.received
+        assert received.rcpt_tos == ("juergen@kommune.example",)
+        message = received.message
+        assert message["Subject"] == "Ihr Zugang zum Verwaltungsbereich des Praxisaustauschs"
+        text = message.get_body(("plain",)).get_content()
+        assert "Jürgen Öztürk-Weiß" in text
+        link = re.search(r"http://praxis\.test(/organiser/passwort/\S+)", text).group(1)
+        browser = app.test_client()
+        done = browser.post(link, data={"csrf_token": csrf_token(browser, link),
+                                        "password": ORGANISER_PASSWORD,
+                                        "password_again": ORGANISER_PASSWORD})
+        assert done.status_code == 303
+        assert browser.get(KONTEN).status_code == 200  # an admin now
+        assert browser.get(link).status_code == 404  # used up
+
+
 @pytest.mark.parametrize("data, field, message", [
     ({"name": "", "email": "neu@kgst.example", "role": "organiser"}, "name",
      "Bitte geben Sie einen Namen an."),
@@ -451,3 +483,55 @@ def test_pages_have_no_inline_code(admin_client, make_organiser):
         page = admin_client.get(url)
         assert page.status_code == 200
         assert not scan(page.data).problems, url
+
+
+# --- in a real browser: axe-core, screenshots, no sideways scrolling ---------------------------
+
+from tests import browser_support as support  # noqa: E402 - the browser part of this module
+
+browser = support.browser
+live_server = support.live_server
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_pages_in_chromium_pass_axe_and_fit_the_screen(live_server, browser, make_organiser,
+                                                       width):
+    admin = make_organiser("admin", name="Jürgen Öztürk-Weiß")
+    person = make_organiser("organiser", name="Mariam Al-Khwarizmi-Schönberger")
+    api_tokens.create(person, "Auswertung für das Landesamt, monatlich")
+    db.session.commit()
+    support.ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="de-DE")
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/organiser/login")
+        page.fill("#email", admin.email)
+        page.fill("#password", ORGANISER_PASSWORD)
+        page.click("form.app-form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert "/login" not in page.url, page.inner_text("main")[:500]
+        shots = [("konten", KONTEN), ("konto", account_url(person)),
+                 ("einladen", f"{KONTEN}einladen"), ("tokens", TOKENS)]
+        for name, path in shots:
+            page.goto(live_server.url + path)
+            check(page, name, width)
+        page.click("form.app-form button[type=submit]")  # invite without input: errors
+        page.wait_for_load_state("networkidle")
+        check(page, "einladen-fehler", width)
+        page.goto(live_server.url + TOKENS)
+        page.fill("#name", "Skript für die Auswertung")
+        page.click("form.app-form button[type=submit]")
+        page.wait_for_load_state("networkidle")
+        assert page.input_value("#token").startswith("pxa_")
+        check(page, "token-angelegt", width)
+    finally:
+        context.close()
+
+
+def check(page, name: str, width: int) -> None:
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(support.ARTIFACTS / f"organiser-{name}-{width}.png"),
+                    full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    violations = support.axe_violations(page)
+    assert not violations, (name, violations)

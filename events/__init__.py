@@ -96,8 +96,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(certificates.bp)
     from events.web import contributions_submit  # /praxisbeispiele/einreichen, private links
     app.register_blueprint(contributions_submit.bp)
+    from events.web import api_contributions_submit  # POST /api/v1/contributions
+    app.register_blueprint(api_contributions_submit.bp)
     from events.web import contributions  # /praxisbeispiele: search, example pages, feed
     app.register_blueprint(contributions.bp)
+    from events.web import api_contributions  # GET /api/v1/contributions[/<id>]
+    app.register_blueprint(api_contributions.bp)
     from events.web import organiser  # the back office under /organiser, behind one gate
     organiser.register(app)
 

@@ -330,3 +330,52 @@ def test_the_submit_form_is_rate_limited(client, themes):
     codes = [post_submit(client, valid(themes, title="")).status_code for _ in range(3)]
     assert codes == [422, 422, 429]
     assert rows() == 0
+
+
+# --- POST /api/v1/contributions ------------------------------------------------------------
+
+
+def api_body(theme_list, /, **fields) -> dict:
+    return {"title": "Köln: Integrationsmanagement", "municipality": "Stadt Köln",
+            "federal_state": "Nordrhein-Westfalen", "body_kind": "kreisfreie_stadt",
+            "themes": [theme_list[0].id], "summary": "Fallmanagement für Geflüchtete.",
+            "links": ["https://www.stadt-koeln.de"], "submitter_name": "Erika",
+            "submitter_email": "erika@koeln.example", "consent": True, **fields}
+
+
+@pytest.mark.backends
+def test_the_api_submits_with_the_same_verification(client, themes, smtp):
+    response = client.post("/api/v1/contributions", json=api_body(themes))
+    assert response.status_code == 202, response.json
+    assert response.json["state"] == "submitted" and response.json["verified"] is False
+    assert "/praxisbeispiele/link/" not in response.get_data(as_text=True)  # mail only
+    link = private_link_from_mail(smtp)
+    assert client.post(f"{link}/bestaetigen", data={"csrf_token": csrf_token(client, link)}
+                       ).status_code == 303
+    contribution = db.session.get(Contribution, response.json["id"])
+    db.session.refresh(contribution)
+    assert contribution.is_verified and contribution.links == "https://www.stadt-koeln.de"
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"themes": "1"}, {"themes": "Erwartet wird eine Liste."}),
+    ({"themes": [99999999999999999999]}, {"themes": "Bitte wählen Sie mindestens ein Thema."}),
+    ({"consent": "ja"}, {"consent": "Erwartet wird true oder false."}),
+    ({"title": None}, {"title": "Erwartet wird ein Text."}),
+    ({"links": ["data:text/html,<script>x</script>"]}, {"links": None}),
+    ({"evil": 1}, {"evil": "Dieses Feld ist unbekannt."}),
+    ({"summary": "x" * 601}, {"summary": "Bitte höchstens 600 Zeichen."}),
+])
+def test_the_api_refuses_bad_fields_and_stores_nothing(client, themes, fields, expected):
+    response = client.post("/api/v1/contributions", json=api_body(themes, **fields))
+    assert response.status_code == 422
+    found = response.json["error"]["fields"]
+    for name, message in expected.items():
+        assert name in found and (message is None or found[name] == message), found
+    assert rows() == 0
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, False])
+def test_the_api_wants_an_object(client, themes, body):
+    response = client.post("/api/v1/contributions", json=body)
+    assert response.status_code == 422 and rows() == 0

@@ -303,6 +303,45 @@ CASES.update({
         "get", ORGANISER_ACCOUNTS, **UNKNOWN_TOKEN)),
 })
 
+
+# --- submitting a practice example (POST /api/v1/contributions) ---------------------------
+
+CONTRIBUTIONS = "/api/v1/contributions"
+
+
+def _contribution(ctx, **fields):
+    return {"title": "Berlin braucht dich!", "municipality": "Berlin", "body_kind": "stadt",
+            "themes": [ctx.workshop().theme_id], "summary": "Ausbildung.",
+            "submitter_name": "Max", "submitter_email": "max@berlin.example",
+            "consent": True, **fields}
+
+
+def _contributions_limited(ctx):
+    for _ in range(2):
+        assert ctx.client.post(CONTRIBUTIONS, json={"title": 1}).status_code == 422
+    return ctx.client.post(CONTRIBUTIONS, json={"title": 1})
+
+
+CASES.update({
+    "contribution-accepted": Case("post", CONTRIBUTIONS, 202, lambda ctx: ctx.client.post(
+        CONTRIBUTIONS, json=_contribution(ctx, links=["https://www.berlin.de"]))),
+    "contribution-malformed-json": Case("post", CONTRIBUTIONS, 400, lambda ctx: ctx.client.post(
+        CONTRIBUTIONS, data="{", content_type="application/json")),
+    "contribution-form-data": Case("post", CONTRIBUTIONS, 415, lambda ctx: ctx.client.post(
+        CONTRIBUTIONS, data={"title": "x"})),
+    "contribution-invalid": Case("post", CONTRIBUTIONS, 422, lambda ctx: ctx.client.post(
+        CONTRIBUTIONS, json=_contribution(ctx, links=["javascript:alert(1)"], x=1))),
+    "contribution-rate-limited": Case("post", CONTRIBUTIONS, 429, _contributions_limited,
+                                      config={"RATELIMIT_ENABLED": True,
+                                              "RATELIMIT_STORAGE_URI": "memory://",
+                                              "RATELIMIT_REGISTRATION": "2 per minute"}),
+    "contribution-database-down": Case("post", CONTRIBUTIONS, 503, _without_database(
+        "post", CONTRIBUTIONS, json={
+            "title": "x", "municipality": "y", "body_kind": "stadt", "themes": [1],
+            "summary": "z", "submitter_name": "M", "submitter_email": "m@x.example",
+            "consent": True})),
+})
+
 def test_document_is_valid_openapi_3_1(client):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200 and response.is_json

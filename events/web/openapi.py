@@ -184,7 +184,18 @@ REPEATED = {"allOf": [_ref("RegistrationStatus"), {
 }]}
 
 
+def merge_paths(*groups: dict) -> dict:
+    """Path items of several modules; one path may get its methods from more than one."""
+    merged: dict = {}
+    for paths in groups:
+        for path, operations in paths.items():
+            merged.setdefault(path, {}).update(operations)
+    return merged
+
+
 def openapi_document(base_url: str) -> dict:
+    from events.web import openapi_contributions as contributions
+    from events.web import openapi_contributions_submit as contribution_submit
     from events.web import openapi_organiser as organiser  # it builds on the helpers above
 
     return {
@@ -266,7 +277,9 @@ def openapi_document(base_url: str) -> dict:
                               "503": _json("The database does not answer", _ref("Health"))},
             }},
             **organiser.PATHS,
+            **merge_paths(contribution_submit.PATHS, contributions.PATHS),
         },
-        "components": {"schemas": {**SCHEMAS, **organiser.SCHEMAS},
+        "components": {"schemas": {**SCHEMAS, **organiser.SCHEMAS,
+                                   **contribution_submit.SCHEMAS, **contributions.SCHEMAS},
                        "securitySchemes": organiser.SECURITY_SCHEMES},
     }

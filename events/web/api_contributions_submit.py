@@ -1,0 +1,125 @@
+"""``POST /api/v1/contributions``: the same submission as the form, as JSON.
+
+The body is checked by the pydantic model ``ContributionRequest`` (types; unknown
+fields refused), whose JSON schema is also what the OpenAPI document shows
+(``openapi_contributions_submit``), so the two cannot drift apart. Content rules
+are the service's (``contribution_input.check``), as for the form. Answers 202:
+the contribution exists but waits for the e-mail to be verified (double opt-in)
+and for moderation; the private link only travels by e-mail. Files are only
+taken by the form.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import ValidationError as SchemaError
+from werkzeug.exceptions import BadRequest
+
+from events.extensions import csrf, db, limiter
+from events.services import contributions
+from events.services.contribution_input import Submission
+from events.services.errors import DomainError, InvalidInput
+from events.web.common import registration_limit
+
+bp = Blueprint("api_contributions_submit", __name__, url_prefix="/api")
+csrf.exempt(bp)  # no cookie-based authority here; the body is JSON, not a form
+
+ACCEPTED_MESSAGE = ("Vielen Dank! Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link in "
+                    "unserer E-Mail; erst danach prüfen wir das Praxisbeispiel.")
+
+
+class ContributionRequest(BaseModel):
+    """A practice example to submit (German messages for refused content)."""
+
+    model_config = ConfigDict(extra="forbid", title="ContributionRequest")
+
+    title: StrictStr = Field(max_length=1000)
+    municipality: StrictStr = Field(max_length=1000)
+    federal_state: StrictStr = Field("", description="One of the 16 federal states, or empty")
+    body_kind: StrictStr = Field(description="stadt, kreisfreie_stadt, landkreis, gemeinde, "
+                                             "kommunaler_verband, freier_traeger or partner")
+    themes: list[StrictInt] = Field(min_length=1, max_length=50,
+                                    description="Ids of the programme's themes")
+    summary: StrictStr = Field(max_length=5000, description="At most 600 characters")
+    description: StrictStr = Field("", max_length=100_000, description="Markdown, at most "
+                                                                        "20,000 characters")
+    results: StrictStr = Field("", max_length=20_000, description="One result per line")
+    partners: StrictStr = Field("", max_length=20_000)
+    links: list[StrictStr] = Field([], max_length=20, description="http(s) addresses")
+    contact_name: StrictStr = ""
+    contact_email: StrictStr = ""
+    contact_phone: StrictStr = ""
+    contact_public: StrictBool = Field(False, description="The contact person agreed to be "
+                                                          "shown publicly")
+    workshops: list[StrictInt] = Field([], max_length=50, description="Ids of workshops where "
+                                                                      "it was presented")
+    submitter_name: StrictStr = Field(max_length=1000)
+    submitter_email: StrictStr = Field(max_length=1000)
+    consent: StrictBool = Field(description="Consent to processing; must be true")
+
+    def submission(self) -> Submission:
+        data = self.model_dump()
+        return Submission(**{k: v for k, v in data.items()
+                             if k not in ("themes", "workshops", "links")},
+                          theme_ids=data["themes"], workshop_ids=data["workshops"],
+                          links="\n".join(data["links"]))
+
+
+SCHEMA_MESSAGES = {
+    "missing": "Dieses Feld fehlt.",
+    "extra_forbidden": "Dieses Feld ist unbekannt.",
+    "string_type": "Erwartet wird ein Text.",
+    "bool_type": "Erwartet wird true oder false.",
+    "int_type": "Erwartet wird eine ganze Zahl.",
+    "list_type": "Erwartet wird eine Liste.",
+    "too_short": "Bitte mindestens einen Eintrag.",
+    "too_long": "Zu lang.",
+    "string_too_long": "Zu lang.",
+}
+
+
+def _error(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(error: DomainError):
+    db.session.rollback()
+    return _error(error.status, error.code, error.message,
+                  {k: str(v) for k, v in getattr(error, "errors", {}).items()} or None)
+
+
+def parse(data) -> ContributionRequest:
+    """The body as a ``ContributionRequest``; ``InvalidInput`` naming every bad field."""
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": "Erwartet wird ein JSON-Objekt."})
+    try:
+        return ContributionRequest.model_validate(data)
+    except SchemaError as error:
+        fields: dict[str, str] = {}
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "body"
+            fields.setdefault(name, SCHEMA_MESSAGES.get(problem["type"],
+                                                        "Dieser Wert passt nicht."))
+        raise InvalidInput(fields) from None
+
+
+@bp.post("/v1/contributions")
+@limiter.limit(registration_limit)
+def submit():
+    """202 accepted (verify by e-mail), 400 bad JSON, 415 not JSON, 422 fields, 429."""
+    if not request.is_json:
+        return _error(415, "unsupported_media_type",
+                      "Bitte senden Sie JSON (Content-Type: application/json).")
+    try:
+        data = request.get_json()
+    except BadRequest:
+        return _error(400, "invalid_json", "Der Inhalt ist kein gültiges JSON.")
+    contribution = contributions.submit(parse(data).submission())
+    db.session.commit()
+    return jsonify({"id": contribution.id, "state": contribution.state.value,
+                    "verified": False, "message": ACCEPTED_MESSAGE}), 202

@@ -1,0 +1,49 @@
+"""OpenAPI of ``POST /api/v1/contributions``: the request schema is the pydantic model
+that validates the body (``api_contributions_submit.ContributionRequest``), so the
+document and the validation cannot drift apart. Merged by ``openapi.openapi_document``."""
+
+from __future__ import annotations
+
+from events.web.api_contributions_submit import ContributionRequest
+from events.web.openapi import RETRY_AFTER, _error, _json, _ref, unavailable
+
+SCHEMAS = {
+    "ContributionRequest": ContributionRequest.model_json_schema(),
+    "ContributionAccepted": {
+        "type": "object",
+        "required": ["id", "state", "verified", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "state": {"const": "submitted"},
+            "verified": {"const": False, "description": "The e-mail address still has to be "
+                                                        "confirmed through the mailed link"},
+            "message": {"type": "string", "description": "German, for people"},
+        },
+    },
+}
+
+PATHS = {
+    "/api/v1/contributions": {"post": {
+        "operationId": "submitContribution",
+        "summary": "Submit a practice example (Praxisbeispiel) without an account",
+        "description": "The same submission as the form at /praxisbeispiele/einreichen, "
+                       "without files. The submitter gets an e-mail with a private link; "
+                       "only after confirming the address there does the example reach "
+                       "moderation. Unconfirmed submissions are deleted after 7 days. "
+                       "Rate-limited per client address (RATELIMIT_REGISTRATION).",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _ref("ContributionRequest")}}},
+        "responses": {
+            "202": _json("Accepted: waits for the e-mail to be confirmed, then for "
+                         "moderation", _ref("ContributionAccepted")),
+            "400": _error("The body is not valid JSON", "invalid_json"),
+            "415": _error("The body is not JSON", "unsupported_media_type"),
+            "422": _error("Invalid fields, one German message each", "invalid_input",
+                          fields=True),
+            "429": _error("Too many submissions from this address", "rate_limited",
+                          headers=RETRY_AFTER),
+            "503": unavailable(),
+        },
+    }},
+}

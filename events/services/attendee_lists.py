@@ -4,8 +4,8 @@ A list is one workshop's registrations or the whole programme's. ``ListQuery``
 is built from untrusted parameters (``from_params``) and never fails: unknown
 sort keys, statuses or page numbers fall back to the defaults. ``page`` needs a
 fixed number of queries however long the list is (count, rows, status counts);
-the waitlist position comes from one window function over the waiting list, not
-from a query per row. ``all_rows`` returns every row of the same filter and sort
+the waitlist position is a correlated count inside the row query, not a query
+per row. ``all_rows`` returns every row of the same filter and sort
 for the exports.
 """
 
@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from events.extensions import db
 from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
@@ -167,23 +167,30 @@ def _fold(column):
     return func.app_lower(column)
 
 
-def _positions(query: ListQuery):
-    """Waitlist place per registration (1 = next), per workshop, as ``seats`` counts it."""
-    ranked = select(
-        Registration.id.label("registration_id"),
-        func.row_number().over(partition_by=Registration.workshop_id,
-                               order_by=(Registration.requested_at, Registration.id)
-                               ).label("position"),
-    ).where(Registration.status == S.waitlisted)
-    return _scoped(ranked, query, joined=False).subquery("waitlist")
+def _position():
+    """Waitlist place of the row's registration (1 = next), per workshop, as ``seats``
+    counts it; NULL for anyone not waiting.
+
+    A correlated count on the (workshop, status) index rather than a window function
+    joined back: with stale planner statistics (right after a bulk import) PostgreSQL
+    re-ran the window for every row (1.8 s for 5,000 rows); this stays in milliseconds
+    either way. It is still part of the one row query: no query per row.
+    """
+    ahead = Registration.__table__.alias("ahead")
+    count = (select(func.count(ahead.c.id))
+             .where(ahead.c.workshop_id == Registration.workshop_id,
+                    ahead.c.status == S.waitlisted.value,
+                    or_(ahead.c.requested_at < Registration.requested_at,
+                        and_(ahead.c.requested_at == Registration.requested_at,
+                             ahead.c.id < Registration.id)))
+             .scalar_subquery())
+    return case((Registration.status == S.waitlisted, count + 1), else_=None)
 
 
-def _scoped(statement: Select, query: ListQuery, *, joined: bool = True) -> Select:
+def _scoped(statement: Select, query: ListQuery) -> Select:
     if query.workshop_id is not None:
         return statement.where(Registration.workshop_id == query.workshop_id)
     if query.programme_id is not None:
-        if not joined:
-            statement = statement.join(Workshop, Workshop.id == Registration.workshop_id)
         return statement.where(Workshop.programme_id == query.programme_id)
     return statement.where(False)  # no scope, no rows
 
@@ -230,15 +237,15 @@ SORTS = {
 
 
 def _row_statement(query: ListQuery) -> Select:
-    position = _positions(query)
+    position = _position().label("position")
     statement = _base(
         Registration.id, Registration.workshop_id, Workshop.title, Workshop.starts_at,
         Participant.name, Participant.email, Participant.municipality, Participant.role,
         Registration.status, Registration.requested_at, Registration.confirmed_at,
-        position.c.position, Registration.remarks, Registration.attended_at,
+        position, Registration.remarks, Registration.attended_at,
         Registration.accessibility_needs, Registration.source,
-    ).outerjoin(position, position.c.registration_id == Registration.id)
-    return _ordered(_filtered(statement, query), query, position.c.position)
+    )
+    return _ordered(_filtered(statement, query), query, position)
 
 
 def _rows(query: ListQuery, limit: int | None, offset: int) -> list[AttendeeRow]:

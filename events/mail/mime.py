@@ -10,6 +10,10 @@ structure is the one Outlook needs to show a meeting request::
         text/calendar; method=REQUEST; charset=UTF-8
       text/calendar (attachment invite.ics)
 
+A file attachment (a certificate PDF: ``attachment_name``/``_type``/``_data``)
+makes the message ``multipart/mixed`` with the file, base64-encoded, after the
+text parts.
+
 Everything is 7-bit clean (quoted-printable bodies, RFC 2047 headers): we never
 ask the server for 8BITMIME, and a relay that lacks it must not mangle umlauts.
 A domain with umlauts (``person@köln.de``) goes out as its ASCII form
@@ -98,6 +102,14 @@ def build(message: OutboxMessage, sender: str | tuple[str, str],
         mime.add_attachment(message.ical.encode("utf-8"), maintype="text", subtype="calendar",
                             filename="invite.ics" if method != "CANCEL" else "cancel.ics",
                             params={"method": method, "charset": "UTF-8"})
+    if message.attachment_data:
+        # ``add_attachment`` turns the message into multipart/mixed when it is not yet;
+        # the file goes out base64-encoded, so the message stays 7-bit clean.
+        maintype, _, subtype = (message.attachment_type or "application/octet-stream"
+                                ).partition("/")
+        mime.add_attachment(bytes(message.attachment_data), maintype=maintype,
+                            subtype=subtype or "octet-stream",
+                            filename=message.attachment_name or "anhang")
     # Last: making a message multipart moves every Content-* header into its first part.
     mime["Content-Language"] = "de"
     return mime

@@ -40,8 +40,8 @@ class _SheetDocument(Document):
         self.multi_cell(0, 6, clean(self.sheet.workshop_title), new_x="LMARGIN",
                         new_y="NEXT", align="L")
         self.set_font(FAMILY, "", 10)
-        self.multi_cell(0, 5, f"{clean(self.sheet.when)} · {clean(self.sheet.place)}",
-                        new_x="LMARGIN", new_y="NEXT", align="L")
+        for line in (self.sheet.when, self.sheet.place):
+            self.multi_cell(0, 5, clean(line), new_x="LMARGIN", new_y="NEXT", align="L")
         self.ln(3)
 
     def footer(self) -> None:

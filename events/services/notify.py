@@ -144,3 +144,29 @@ def moved(old: Registration, new: Registration, was_confirmed: bool) -> None:
           new_workshop=new.workshop,
           new_when=formatting.format_range(new.workshop.starts_at, new.workshop.ends_at),
           was_confirmed=was_confirmed, **calendar)
+
+
+#: What the kept copy of a certificate mailing says (``Broadcast.body``); each mail is
+#: ``mail/certificate.txt|.html`` with the person's PDF attached.
+CERTIFICATE_BODY = ("Teilnahmebescheinigung als PDF im Anhang, mit Prüfcode und der Adresse, "
+                    "unter der sie geprüft werden kann (Text: mail/certificate.txt).")
+
+
+def certificate(registration: Registration, certificate, pdf: bytes, filename: str, *,
+                subject: str, verify_url: str):
+    """The certificate of attendance, the PDF attached; returns the outbox row (the caller
+    ties it to its ``Broadcast``)."""
+    context = _context(registration, subject=subject, certificate=certificate,
+                       verify_url=verify_url)
+    message = enqueue(
+        kind="certificate",
+        recipient=registration.participant.email,
+        subject=subject,
+        body_text=render_template("mail/certificate.txt", **context),
+        body_html=render_template("mail/certificate.html", **context),
+        registration_id=registration.id,
+    )
+    message.attachment_name = filename
+    message.attachment_type = "application/pdf"
+    message.attachment_data = pdf
+    return message

@@ -8,12 +8,14 @@ nothing new and mails the current link (the rule in ``services.seats``).
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
 from events.extensions import db, limiter
-from events.models import RegistrationStatus
-from events.services import catalogue, seats, tokens
+from events.models import RegistrationStatus, utcnow
+from events.services import catalogue, certificates, seats, tokens
 from events.services.applicants import validate
 from events.services.errors import DomainError, InvalidLink, RegistrationClosed
 from events.web.common import registration_limit, security_headers, submit
@@ -39,6 +41,7 @@ def _page(token: str, *, ask_cancel: bool = False, status: int = 200):
         workshop=registration.workshop, participant=registration.participant, token=token,
         form=ActionForm(), ask_cancel=ask_cancel,
         position=seats.waitlist_position(registration), S=RegistrationStatus,
+        certificate_ready=certificates.refusal(registration, utcnow()) is None,
     ), status
 
 
@@ -63,6 +66,23 @@ def manage(token: str):
         return _page(token, ask_cancel=request.args.get("stornieren") == "1")
     except InvalidLink:
         return _link_request_page(status=404, invalid=True)
+
+
+@bp.get("/anmeldung/<token>/bescheinigung.pdf")
+def certificate(token: str):
+    """The certificate of attendance (issued on first download); the token is the access.
+
+    Not checked in, workshop not over or cancelled: a 409 page that says why.
+    """
+    try:
+        registration = tokens.registration_for(token)
+    except InvalidLink:
+        return _link_request_page(status=404, invalid=True)
+    issued = certificates.issue(registration.id)  # StateConflict: the error page says why
+    db.session.commit()
+    return send_file(BytesIO(certificates.render(issued)), mimetype="application/pdf",
+                     download_name=certificates.filename(issued), as_attachment=True,
+                     max_age=0)
 
 
 @bp.post("/anmeldung/<token>/bestaetigen")

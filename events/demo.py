@@ -175,7 +175,9 @@ def seed(today: date | None = None) -> int:
         ))
         added += 1
     db.session.flush()
-    return added + _fill_full_workshop(now)
+    added += _fill_full_workshop(now)
+    from events.demo_contributions import seed_contributions  # the practice exchange
+    return added + seed_contributions(now)
 
 
 def _fill_full_workshop(now: datetime) -> int:

@@ -251,3 +251,19 @@ def test_the_queue_is_newest_first_and_filters(organiser_client, themes):
     assert "Unbestätigt" in page and "Erstes" not in page
     assert organiser_client.get(f"{BASE}/?status=<script>").status_code == 200
     assert "Praxisbeispiele" in main(organiser_client.get(f"{BASE}/").data)
+
+
+def test_demo_examples_are_published_linked_and_idempotent(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    examples = db.session.scalars(select(Contribution).order_by(Contribution.id)).all()
+    assert len(examples) >= 10
+    assert all(c.is_published and c.is_verified and c.workshops and c.themes
+               for c in examples)
+    names = " ".join(c.municipality for c in examples)
+    for place in ("Hamburg", "Berlin", "Köln", "Crimmitschau", "Mülheim an der Ruhr",
+                  "Heidelberg", "Bremen", "Landkreis Gießen", "JOBLINGE"):
+        assert place in names, place
+    hamburg = next(c for c in examples if c.slug == "wir-sind-hamburg")
+    assert "16,8 % (2013)" in hamburg.results and "20 %" in hamburg.results
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert len(db.session.scalars(select(Contribution)).all()) == len(examples)

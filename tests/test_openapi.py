@@ -342,6 +342,40 @@ CASES.update({
             "consent": True})),
 })
 
+# --- finding practice examples (GET /api/v1/contributions[/{id}]) -------------------------
+
+CONTRIBUTION = "/api/v1/contributions/{contribution_id}"
+
+
+def _published_contribution(ctx):
+    from tests.contribution_support import new_contribution
+
+    workshop = ctx.workshop()
+    contribution = new_contribution(title="Köln hilft", themes=[workshop.theme],
+                                    workshops=[workshop], contact_name="Maria",
+                                    contact_public=True, results="Plätze: 30")
+    db.session.commit()
+    return contribution
+
+
+CASES.update({
+    "contributions-list": Case("get", CONTRIBUTIONS, 200, lambda ctx: (
+        _published_contribution(ctx),
+        ctx.client.get(CONTRIBUTIONS, query_string={"q": "koeln",
+                                                    "state": "Nordrhein-Westfalen"}))[1]),
+    "contributions-list-invalid": Case("get", CONTRIBUTIONS, 422, lambda ctx: ctx.client.get(
+        CONTRIBUTIONS, query_string={"page": "0", "state": "submitted"})),
+    "contributions-list-database-down": Case("get", CONTRIBUTIONS, 503, _without_database(
+        "get", CONTRIBUTIONS)),
+    "contribution-detail": Case("get", CONTRIBUTION, 200, lambda ctx: ctx.client.get(
+        f"{CONTRIBUTIONS}/{_published_contribution(ctx).id}")),
+    "contribution-detail-unknown": Case("get", CONTRIBUTION, 404, lambda ctx: ctx.client.get(
+        f"{CONTRIBUTIONS}/424242")),
+    "contribution-detail-database-down": Case("get", CONTRIBUTION, 503, _without_database(
+        "get", f"{CONTRIBUTIONS}/1")),
+})
+
+
 def test_document_is_valid_openapi_3_1(client):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200 and response.is_json

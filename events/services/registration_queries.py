@@ -1,11 +1,13 @@
 """Read model of registrations for the organiser API: one workshop, or the programme.
 
 Plain reads, no locks: what the caller gets is a snapshot. The waiting-list
-position is computed in the same query (a window function over each workshop's
-waiting list, earliest request first — the order ``seats.waitlist_position``
-uses), so a page of 200 rows costs one query, not 201.
-Accessibility needs are health data (Art. 9 DSGVO): rows carry them only when
-the caller asks with ``accessibility=True``.
+position is part of the row query, so a page of 200 rows costs one query, not
+201. Accessibility needs are health data (Art. 9 DSGVO): rows carry them only
+when the caller asks with ``accessibility=True``.
+
+The back office's lists use ``attendee_lists`` (lenient parameters, fixed page
+size, sorting); the API needs strict parameters (422 naming each bad one), its
+own page size and no health data unless asked, hence this small module.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from events.extensions import db
@@ -65,26 +67,34 @@ class Page:
 
 
 def _position():
-    """1-based place on the workshop's waiting list; NULL for every other status."""
-    rank = func.row_number().over(partition_by=Registration.workshop_id,
-                                  order_by=(Registration.requested_at, Registration.id))
-    return (select(Registration.id.label("registration_id"), rank.label("position"))
-            .where(Registration.status == S.waitlisted).subquery())
+    """1-based place on the workshop's waiting list (earliest request first, as
+    ``seats.waitlist_position`` counts); NULL for every other status.
+
+    A correlated count on the (workshop, status) index, as ``attendee_lists`` does: a
+    window function joined back was re-run per row by PostgreSQL with stale statistics.
+    """
+    ahead = Registration.__table__.alias("ahead")
+    count = (select(func.count(ahead.c.id))
+             .where(ahead.c.workshop_id == Registration.workshop_id,
+                    ahead.c.status == S.waitlisted.value,
+                    or_(ahead.c.requested_at < Registration.requested_at,
+                        and_(ahead.c.requested_at == Registration.requested_at,
+                             ahead.c.id < Registration.id)))
+             .scalar_subquery())
+    return case((Registration.status == S.waitlisted, count + 1), else_=None)
 
 
 def _query(accessibility: bool):
-    position = _position()
     columns = [Registration.id, Registration.workshop_id, Workshop.title, Participant.name,
                Participant.email, Participant.municipality, Participant.role,
                Registration.status, Registration.requested_at, Registration.confirmed_at,
-               position.c.position, Registration.attended_at, Registration.remarks,
+               _position(), Registration.attended_at, Registration.remarks,
                Registration.source]
     if accessibility:
         columns.append(Registration.accessibility_needs)
     return (select(*columns)
             .join(Participant, Participant.id == Registration.participant_id)
-            .join(Workshop, Workshop.id == Registration.workshop_id)
-            .outerjoin(position, position.c.registration_id == Registration.id))
+            .join(Workshop, Workshop.id == Registration.workshop_id))
 
 
 def _rows(result) -> list[Row]:
@@ -93,13 +103,14 @@ def _rows(result) -> list[Row]:
 
 def workshop(workshop_id: int, *, accessibility: bool = False,
              session: Session | None = None) -> tuple[Workshop, list[Row]]:
-    """Every registration of one workshop (drafts included): seats first, then the
-    waiting list in order, then the ended ones. Raises ``NotFound`` for an unknown id."""
+    """Every registration of one workshop (drafts included): seats first (pending, then
+    confirmed, as the attendee list sorts), the waiting list in order, the ended ones.
+    Raises ``NotFound`` for an unknown id."""
     session = session or db.session
     found = session.get(Workshop, workshop_id) if 0 < workshop_id <= MAX_ID else None
     if found is None:
         raise NotFound(_l("Diesen Workshop gibt es nicht."))
-    order = {S.confirmed: 0, S.pending: 1, S.waitlisted: 2, S.cancelled: 3, S.expired: 4}
+    order = {S.pending: 0, S.confirmed: 1, S.waitlisted: 2, S.cancelled: 3, S.expired: 4}
     rows = _rows(session.execute(_query(accessibility)
                                  .where(Registration.workshop_id == workshop_id)
                                  .order_by(Registration.requested_at, Registration.id)))

@@ -81,7 +81,7 @@ SCHEMAS = {
                                "capacity": {"type": "integer", "minimum": 0}}},
             "registrations": {
                 "type": "array", "items": _ref("OrganiserRegistration"),
-                "description": "Seats first (confirmed, pending), then the waiting list in "
+                "description": "Seats first (pending, confirmed), then the waiting list in "
                                "order, then cancelled and expired"},
             **HEALTH_DATA,
         },

@@ -36,6 +36,8 @@ def _assemble() -> None:
         bp.register_blueprint(child)
     from events.web.organiser import contributions  # moderation of the practice exchange
     bp.register_blueprint(contributions.bp)
+    from events.web.organiser import contribution_exports  # published examples, CSV/XLSX
+    bp.register_blueprint(contribution_exports.bp)
 
 
 _assemble()

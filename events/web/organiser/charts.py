@@ -24,7 +24,8 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
 
 def _svg(height: int, label: str, body: list[str]) -> Markup:
     return Markup(
-        f'<svg class="app-chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'<svg class="app-chart" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+        f'height="{height}" role="img" '
         f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">'
         + "".join(body) + "</svg>")
 

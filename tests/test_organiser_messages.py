@@ -269,3 +269,13 @@ def test_control_characters_are_refused_not_a_database_error(organiser_client, s
             assert response.status_code in (200, 422), (data, step)
     assert "Steuerzeichen" in main(post(organiser_client, ws, body="a\x00").data)
     assert outbox() == []
+
+
+def test_a_copy_purged_after_the_storage_period_shows_as_deleted(organiser_client, scene):
+    ws, _ = scene
+    response = preview_and_send(organiser_client, ws)
+    db.session.delete(outbox()[0])  # what the retention purge does with sent mail
+    db.session.commit()
+    detail = main(organiser_client.get(response.headers["Location"]).data)
+    assert "gelöscht (Speicherfrist)" in detail
+    assert "1 nach Ablauf der Speicherfrist gelöscht." in detail

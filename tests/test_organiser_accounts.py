@@ -13,12 +13,15 @@ from sqlalchemy import select
 from events.extensions import db
 from events.models import ApiToken, AuditEntry, OutboxMessage, Role
 from events.services import api_tokens
+from tests import browser_support as support
+from tests import test_pages_i18n
 from tests.conftest import ORGANISER_PASSWORD, login
 from tests.pages_support import csrf_token, main, scan
 
 KONTEN = "/organiser/konten/"
 TOKENS = "/organiser/konten/tokens"
 HUGE = "99999999999999999999"
+extracted = test_pages_i18n.extracted  # the messages.pot fixture, for the pseudo-translation
 
 
 def post(client, url, data=None, page=None):
@@ -485,9 +488,55 @@ def test_pages_have_no_inline_code(admin_client, make_organiser):
         assert not scan(page.data).problems, url
 
 
-# --- in a real browser: axe-core, screenshots, no sideways scrolling ---------------------------
+# --- every text marked for translation ------------------------------------------------------
 
-from tests import browser_support as support  # noqa: E402 - the browser part of this module
+
+class TestPseudoTranslation:
+    """Under a pseudo-translation («…» around every marked text) the pages show nothing
+    else but data: names, addresses, dates, token names and prefixes, code examples."""
+
+    @pytest.fixture
+    def config_overrides(self, extracted, tmp_path):
+        return test_pages_i18n.config_overrides.__wrapped__(extracted, tmp_path)
+
+    def test_accounts_pages_mark_every_text(self, app, admin_client, make_organiser):
+        from events import formatting
+        from events.models import Organiser
+
+        person = make_organiser("organiser", name="Jürgen Öztürk-Weiß")
+        api_tokens.create(person, "Auswertung Excel")
+        db.session.commit()
+        pages = [admin_client.get(url) for url in (KONTEN, account_url(person), TOKENS,
+                                                   f"{KONTEN}einladen")]
+        pages.append(post(admin_client, f"{KONTEN}einladen", {"email": "x"}))
+        pages.append(post(admin_client, account_url(admin_client.organiser, "deaktivieren"),
+                          page=account_url(admin_client.organiser)))
+        invited = post(admin_client, f"{KONTEN}einladen", {
+            "name": "Neu", "email": "neu@kgst.example", "role": "organiser"})
+        pages.append(admin_client.get(invited.headers["Location"]))
+        post(admin_client, account_url(person, "deaktivieren"), page=account_url(person))
+        pages.append(admin_client.get(account_url(person)))
+        pages.append(post(admin_client, TOKENS, {"name": "Neu"}))
+        data = {"Neu", "…"}
+        for account in db.session.scalars(select(Organiser)):
+            data |= {account.name, account.email, formatting.format_datetime(account.created_at)}
+            if account.last_login_at:
+                data.add(formatting.format_datetime(account.last_login_at))
+        for token in db.session.scalars(select(ApiToken)):
+            data |= {token.name, token.prefix, formatting.format_datetime(token.created_at)}
+        for response in pages:
+            html = re.sub(r"<(code|pre)\b.*?</\1>", " ", response.get_data(as_text=True),
+                          flags=re.S)
+            html = re.sub(r'value="pxa_[^"]*"', "", html)
+            text = re.sub(r"«[^»]*»", " ", main(html))
+            for value in sorted(data, key=len, reverse=True):
+                text = text.replace(value, " ")
+            leftover = re.sub(r"[\W\d_]+", " ", text).strip()
+            assert leftover == "", (response.request.path, leftover[:200])
+            for label in re.findall(r'aria-label="([^"]*)"', html):
+                assert label.startswith("«"), label
+
+# --- in a real browser: axe-core, screenshots, no sideways scrolling ---------------------------
 
 browser = support.browser
 live_server = support.live_server

@@ -369,3 +369,23 @@ def test_mail_files_follow_the_retention(app, now):
     db.session.commit()
     assert result["mail_files"] == 1
     assert not old.exists() and recent.exists()
+
+
+@pytest.mark.backends
+def test_organisers_messages_go_with_the_retention(make_workshop, monkeypatch, now):
+    from events.models import Broadcast
+
+    workshop = make_workshop(capacity=2)
+    first = confirmed(workshop, 1, now)
+    message = Broadcast(workshop_id=workshop.id, audience="confirmed", subject="Hinweis",
+                        body="Hallo {name}", created_at=now,
+                        recipients=[{"registration_id": first, "email": email(1)}])
+    db.session.add(message)
+    db.session.commit()
+    message_id = message.id
+
+    assert purge(now + timedelta(days=1)).broadcasts == 0
+    report = purge(now + DAYS + timedelta(days=1))
+    assert report.broadcasts == 1
+    assert db.session.get(Broadcast, message_id) is None
+    assert purge(now + DAYS + timedelta(days=2)) == retention.PurgeReport()

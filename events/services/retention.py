@@ -18,6 +18,10 @@ promises "after the last workshop"):
   sets their ``registration_id`` to NULL and they are still delivered.
 - A **participant** with no registration left is deleted (name, e-mail, municipality,
   role, the calendar feed's salt; the personal feed then answers 404).
+- **Organisers' messages** (``Broadcast``: text and the list of recipients' names and
+  addresses) are deleted ``RETENTION_DAYS`` after they were written, like the copies
+  that went out. Certificates are kept: they are the participants' proof of further
+  training and ``/bescheinigung/<code>`` must keep confirming them.
 - **Figures**: the programme's cap counts distinct people holding a seat in any of
   its workshops, past ones included. Whoever loses their last seat in a programme
   through this purge is added to ``Programme.deleted_participants``, so the cap and the
@@ -45,6 +49,7 @@ from events.extensions import db
 from events.models import (
     ENDED,
     SEAT_HOLDING,
+    Broadcast,
     OutboxMessage,
     OutboxStatus,
     Participant,
@@ -68,10 +73,12 @@ class PurgeReport:
     messages: int = 0
     #: Registrations whose accessibility needs were cleared (workshop over).
     accessibility_cleared: int = 0
+    #: Organisers' messages (text and recipient list) older than the retention.
+    broadcasts: int = 0
 
     def __bool__(self) -> bool:
         return any((self.registrations, self.participants, self.messages,
-                    self.accessibility_cleared))
+                    self.accessibility_cleared, self.broadcasts))
 
 
 def retention() -> timedelta:
@@ -119,6 +126,7 @@ def anything_due(now: datetime) -> bool:
         exists(select(OutboxMessage.id).where(_message_due(limit))),
         exists(select(Registration.id).where(_needs_due(now))),
         exists(select(Participant.id).where(_orphan())),
+        exists(select(Broadcast.id).where(Broadcast.created_at < limit)),
     ))))
 
 
@@ -164,13 +172,18 @@ def purge(now: datetime | None = None) -> PurgeReport:
     _count_departed(programmes, losing)
     participants = db.session.execute(delete(Participant).where(_orphan())).rowcount
     messages += db.session.execute(delete(OutboxMessage).where(_message_due(limit))).rowcount
+    old_broadcasts = select(Broadcast.id).where(Broadcast.created_at < limit)
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.broadcast_id.in_(
+        old_broadcasts)).values(broadcast_id=None))
+    broadcasts = db.session.execute(delete(Broadcast).where(
+        Broadcast.created_at < limit)).rowcount
     cleared = db.session.execute(
         update(Registration).where(_needs_due(now))
         .values(accessibility_needs=None, accessibility_consent_at=None)
     ).rowcount
     db.session.flush()
     return PurgeReport(registrations=len(ids), participants=participants, messages=messages,
-                       accessibility_cleared=cleared)
+                       accessibility_cleared=cleared, broadcasts=broadcasts)
 
 
 def _count_departed(programmes: dict[int, Programme], losing: set[tuple[int, int]]) -> None:

@@ -232,3 +232,57 @@ def test_figures_count_no_shows_only_once_the_workshop_is_over(app, make_worksho
     assert attendance.figures(item.id, now=after).no_shows == 2
     empty = make_workshop()
     assert attendance.figures(empty.id, now=after) == (0, 0, 0)
+
+
+# --- in chromium, on a phone ------------------------------------------------------------
+
+from tests import browser_support as support  # noqa: E402 - browser tests only below
+from tests.conftest import ORGANISER_PASSWORD  # noqa: E402
+
+live_server = support.live_server
+browser = support.browser
+
+
+@pytest.mark.browser
+def test_on_a_390px_phone_search_as_you_type_tap_da_and_undo(live_server, browser, workshop,
+                                                             make_organiser):
+    item = workshop(title="Check-in am Telefon", starts_in=timedelta(hours=1))
+    people = _people(item, PEOPLE)
+    account = make_organiser()
+    support.ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE",
+                                  has_touch=True, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        recorder = support.Recorder()
+        recorder.attach(page)
+        page.goto(f"{live_server.url}/organiser/login")
+        page.fill("input[name=email]", account.email)
+        page.fill("input[name=password]", ORGANISER_PASSWORD)
+        page.click("form button[type=submit]")
+        page.goto(f"{live_server.url}/organiser/check-in/")
+        page.click(f"a[href='/organiser/check-in/workshop/{item.id}']")
+        page.wait_for_load_state("load")
+        assert "0 von 3 da" in page.inner_text("#anzahl")
+        page.fill("#suche", "ozturk")  # as one types: no request, the list filters
+        visible = page.locator(".app-checkin-row:visible")
+        assert visible.count() == 1 and "Jürgen Öztürk-Weiß" in visible.inner_text()
+        page.screenshot(path=str(support.ARTIFACTS / "check-in-suche-390.png"), full_page=True)
+        visible.locator("button").click()
+        page.wait_for_load_state("networkidle")
+        assert "1 von 3 da" in page.inner_text("#anzahl")
+        assert page.url.endswith(f"#person-{people[0].id}") and "q=ozturk" in page.url
+        page.wait_for_function("document.activeElement.tagName === 'BUTTON'")
+        assert page.evaluate("document.activeElement.textContent").strip().startswith(
+            "Rückgängig")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(support.ARTIFACTS / "check-in-da-390.png"), full_page=True)
+        assert support.axe_violations(page) == []
+        page.locator(f"#person-{people[0].id} button").click()
+        page.wait_for_load_state("networkidle")
+        assert "0 von 3 da" in page.inner_text("#anzahl")
+        assert recorder.foreign(live_server.url) == []
+        assert not [m for m in recorder.console if "Content Security Policy" in m]
+    finally:
+        context.close()

@@ -66,12 +66,17 @@
     filter();
   });
 
-  // Back from a tap: keep the person's row in view and its button focused.
-  if (window.location.hash.indexOf("#person-") === 0) {
+  // Back from a tap: keep the person's row in view and its button focused. After the
+  // load, because the browser's own jump to the #fragment clears the focus.
+  function focusRow() {
+    if (window.location.hash.indexOf("#person-") !== 0) {
+      return;
+    }
     var row = document.getElementById(window.location.hash.slice(1));
     var button = row && row.querySelector("button");
     if (button) {
       button.focus({ preventScroll: true });
     }
   }
+  window.addEventListener("load", function () { window.setTimeout(focusRow, 0); });
 })();

@@ -11,8 +11,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from events import formatting
 from events.extensions import db
-from events.models import Workshop
+from events.models import Workshop, utcnow
 from events.services import attendance
 from events.services.errors import DomainError
 from events.web.organiser.forms.checkin import MAX_QUERY, CheckInForm
@@ -41,7 +42,14 @@ def workshop(workshop_id: int):
     return render_template(
         "organiser/checkin/workshop.html", workshop=item, rows=rows, query=query,
         figures=attendance.figures(workshop_id), total=len(attendance.roster(workshop_id))
-        if query else len(rows), search_text=attendance.search_text)
+        if query else len(rows), search_text=attendance.search_text, since=_since)
+
+
+def _since(moment) -> str:
+    """"20:27 Uhr" for a check-in today, the full date and time otherwise."""
+    if formatting.local(moment).date() == formatting.local(utcnow()).date():
+        return f"{formatting.local(moment):%H:%M} Uhr"
+    return formatting.format_datetime(moment)
 
 
 @bp.post(f"/workshop/<{ID}:workshop_id>/<{ID}:registration_id>/da")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from events.extensions import db
 from events.models import AuditEntry, Broadcast, Certificate, OutboxMessage, utcnow
-from events.services import attendance, seats
+from events.services import attendance, seats, tokens
 from tests.conftest import applicant
 from tests.pages_support import dated_workshops, main
 
@@ -267,3 +267,48 @@ def test_sending_without_csrf_token_is_refused(organiser_client, workshop):
     assert answer.status_code == 400
     assert db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.kind == "certificate")) is None
+
+
+# --- in chromium: the pages pass axe ------------------------------------------------------
+
+from tests import browser_support as support  # noqa: E402 - browser tests only below
+from tests.conftest import ORGANISER_PASSWORD  # noqa: E402
+
+live_server = support.live_server
+browser = support.browser
+
+
+@pytest.mark.browser
+def test_documents_and_certificate_pages_pass_axe(live_server, browser, workshop,
+                                                  make_organiser):
+    from events.services import certificates as certs
+
+    item, registrations = finished(workshop, [(NAME, PLACE)])
+    certificate = certs.issue(registrations[0].id)
+    db.session.commit()
+    account = make_organiser()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/organiser/login")
+        page.fill("input[name=email]", account.email)
+        page.fill("input[name=password]", ORGANISER_PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_load_state("load")
+        for name, path in [
+            ("dokumente", f"/organiser/dokumente/workshop/{item.id}"),
+            ("bescheinigungen", f"/organiser/dokumente/workshop/{item.id}/bescheinigungen"),
+            ("check-in-auswahl", "/organiser/check-in/"),
+            ("bescheinigung-echt", f"/bescheinigung/{certs.display_code(certificate.code)}"),
+            ("bescheinigung-unbekannt", "/bescheinigung/AAAA-BBBB-CCCC-DDDD"),
+            ("bescheinigung-pruefen", "/bescheinigung/"),
+            ("persoenliche-seite", f"/anmeldung/{tokens.token_for(registrations[0])}"),
+        ]:
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("load")
+            support.ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(support.ARTIFACTS / f"{name}-390.png"), full_page=True)
+            assert support.axe_violations(page) == [], name
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+    finally:
+        context.close()

@@ -167,9 +167,11 @@ class WorkshopForm(ErrorsMixin, FlaskForm):
         errors: dict[str, str] = {}
         starts = _moment_from(self.starts_at_date.data, self.starts_at_time.data, errors,
                               "starts_at_date")
-        ends_date = self.ends_at_date.data if (self.ends_at_date.data or "").strip() \
-            else self.starts_at_date.data
-        ends = _moment_from(ends_date, self.ends_at_time.data, errors, "ends_at_date")
+        own_date = (self.ends_at_date.data or "").strip()
+        ends = None
+        if own_date or starts is not None:  # without its own date, the end needs the start's
+            ends = _moment_from(own_date or self.starts_at_date.data, self.ends_at_time.data,
+                                errors, "ends_at_date")
         capacity = parse_number(self.capacity.data, errors, "capacity")
         opens = parse_local(self.registration_opens_at.data, errors, "registration_opens_at")
         closes = parse_local(self.registration_closes_at.data, errors, "registration_closes_at")

@@ -567,3 +567,26 @@ def test_pages_render_without_inline_code(organiser_client, workshop, theme):
         response = organiser_client.get(url)
         assert response.status_code == 200, url
         assert scan(response.data).problems == [], url
+
+
+def test_a_draft_whose_start_has_passed_is_not_published(organiser_client, workshop):
+    item = workshop(status=WorkshopStatus.draft, starts_at=utcnow() - timedelta(hours=1))
+    detail = f"/organiser/workshops/{item.id}"
+    response = post(organiser_client, f"{detail}/veroeffentlichen", {}, page=detail)
+    assert response.status_code == 303
+    assert "Der Beginn liegt in der Vergangenheit" in main(organiser_client.get(detail).data)
+    db.session.refresh(item)
+    assert item.status == WorkshopStatus.draft and audit_entries("workshop.publish") == []
+
+
+def test_a_cancelled_workshop_cannot_be_edited_or_cancelled_again(organiser_client, workshop):
+    item = workshop()
+    workshops.cancel_workshop(item.id, "Ausfall")
+    db.session.commit()
+    base = f"/organiser/workshops/{item.id}"
+    for url in (f"{base}/bearbeiten", f"{base}/absagen"):
+        response = organiser_client.get(url)
+        assert response.status_code == 303 and response.headers["Location"] == base
+    page = organiser_client.get(base)
+    assert "Dieser Workshop ist abgesagt." in main(page.data) and "Ausfall" in main(page.data)
+    assert scan(page.data).problems == []

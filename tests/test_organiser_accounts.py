@@ -173,6 +173,23 @@ def test_invite_keeps_what_was_typed_and_refuses_an_address_in_use(admin_client)
     assert re.search(r'<option selected value="admin">|<option value="admin" selected', html)
 
 
+@pytest.mark.backends
+def test_control_characters_in_names_are_dropped_not_a_failure(admin_client):
+    """A NUL byte (PostgreSQL refuses it) or a line break never reaches the database: each
+    becomes a space (``services.text.line``)."""
+    response = post(admin_client, f"{KONTEN}einladen", {
+        "name": "Jür\x00gen\nÖztürk", "email": "nul@kgst.example", "role": "organiser"})
+    assert response.status_code == 303, main(response.data)
+    assert "Jür gen Öztürk" in main(admin_client.get(KONTEN).data)
+    response = post(admin_client, TOKENS, {"name": "Skript\x00\x07 für\r\nExcel"})
+    assert response.status_code == 200
+    assert db.session.scalar(select(ApiToken.name)) == "Skript für Excel"
+    response = post(admin_client, f"{KONTEN}einladen", {
+        "name": "\x00\x00", "email": "nul2@kgst.example", "role": "organiser"})
+    assert response.status_code == 422
+    assert "Bitte geben Sie einen Namen an." in main(response.data)
+
+
 def test_odd_unicode_names_are_kept_intact(admin_client):
     name = "Zoë ‮Ǆemal 👩🏽‍💼 ﷽"
     response = post(admin_client, f"{KONTEN}einladen", {

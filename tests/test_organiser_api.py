@@ -286,3 +286,14 @@ def test_other_methods_are_405_json(client, filled, make_token):
     response = client.post(REGS, headers=bearer(secret), json={})
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.backends
+def test_control_characters_in_the_search_never_fail(client, filled, make_token):
+    """PostgreSQL refuses NUL in a string: control characters become spaces first."""
+    _owner, secret = make_token()
+    for q in ("\x00", "Öz\x00türk", "\x1b[31m", "Jürgen\nÖztürk"):
+        response = client.get(REGS, query_string={"q": q}, headers=bearer(secret))
+        assert response.status_code == 200, (q, response.data)
+    response = client.get(REGS, query_string={"q": "\x00Öztürk\x07"}, headers=bearer(secret))
+    assert response.get_json()["total"] == 1

@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, select
 from events.extensions import db
 from events.mail.outbox import enqueue
 from events.models import LoginFailure, Organiser, Role, normalise_email, utcnow
-from events.services import audit
+from events.services import audit, text
 from events.services.errors import DomainError, InvalidInput, InvalidLink, NotFound, StateConflict
 
 log = logging.getLogger(__name__)
@@ -106,15 +106,16 @@ def create(email: str, name: str, role: Role, password: str | None = None, *,
     from events.services.applicants import email_problem
 
     email = normalise_email(email)
+    name = text.line(name)  # no control characters (PostgreSQL refuses NUL)
     errors = {}
     problem = email_problem(email)
     if problem:
         errors["email"] = problem
     elif find(email) is not None:
         errors["email"] = str(_l("Für diese E-Mail-Adresse gibt es schon ein Konto."))
-    if not name.strip():
+    if not name:
         errors["name"] = str(_l("Bitte geben Sie einen Namen an."))
-    elif len(name.strip()) > 200:
+    elif len(name) > 200:
         errors["name"] = str(_l("Der Name ist zu lang (höchstens 200 Zeichen)."))
     if password is not None:
         problem = password_problem(password, email)
@@ -122,7 +123,7 @@ def create(email: str, name: str, role: Role, password: str | None = None, *,
             errors["password"] = problem
     if errors:
         raise InvalidInput(errors)
-    organiser = Organiser(email=email, name=name.strip(), role=role, active=True,
+    organiser = Organiser(email=email, name=name, role=role, active=True,
                           session_version=1, reset_salt="")
     if password is not None:
         organiser.password_hash = HASHER.hash(password)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from events.extensions import db
 from events.models import ApiToken, Organiser, utcnow
-from events.services import audit
+from events.services import audit, text
 from events.services.errors import InvalidInput, NotFound
 
 PREFIX = "pxa_"
@@ -29,7 +29,7 @@ def _hash(token: str) -> str:
 
 def create(owner: Organiser, name: str) -> tuple[ApiToken, str]:
     """A new token for ``owner``: the row and the token in clear (show it once)."""
-    name = " ".join((name or "").split())
+    name = text.line(name)  # one line, no control characters (PostgreSQL refuses NUL)
     if not name:
         raise InvalidInput({"name": str(_l("Bitte geben Sie dem Token einen Namen."))})
     if len(name) > 120:

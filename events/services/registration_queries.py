@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from events.extensions import db
 from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
+from events.services import text
 from events.services.errors import InvalidInput, NotFound
 
 S = RegistrationStatus
@@ -129,7 +130,7 @@ def parse_filters(status: str | None, q: str | None, page: str | None,
         except ValueError:
             errors["status"] = str(_l("Unbekannter Status. Erlaubt: %(values)s.",
                                       values=", ".join(s.value for s in RegistrationStatus)))
-    q = " ".join((q or "").split())
+    q = text.line(q)  # control characters dropped, as the attendee lists do (NUL: PostgreSQL)
     if len(q) > MAX_QUERY:
         errors["q"] = str(_l("Bitte höchstens %(n)d Zeichen.", n=MAX_QUERY))
     numbers = {}

@@ -159,6 +159,12 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
     except ValueError as exc:
         raise RuntimeError("RATELIMIT_REGISTRATION must look like '10 per minute;60 per hour', "
                            f"got {registration_limit!r}") from exc
+    certificate_limit = env.text("RATELIMIT_CERTIFICATE", "30 per minute;300 per hour")
+    try:
+        parse_many(certificate_limit)
+    except ValueError as exc:
+        raise RuntimeError("RATELIMIT_CERTIFICATE must look like '30 per minute;300 per hour', "
+                           f"got {certificate_limit!r}") from exc
     base_url = env.text("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise RuntimeError(f"BASE_URL must start with http:// or https://, got {base_url!r}")
@@ -244,5 +250,6 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "LOGIN_MAX_FAILURES_PER_ADDRESS": env.integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 20,
                                                       minimum=1),
         "LOGIN_THROTTLE_MINUTES": env.integer("LOGIN_THROTTLE_MINUTES", 15, minimum=1),
+        "RATELIMIT_CERTIFICATE": certificate_limit,
         "ORGANISER_INVITE_HOURS": env.integer("ORGANISER_INVITE_HOURS", 72, minimum=1),
     }

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from events import formatting
 from events.extensions import db
@@ -133,15 +134,23 @@ def create(actor: Organiser | None, programme: Programme, data: WorkshopInput,
     if errors:
         raise InvalidInput(errors)
     opens, closes = window(programme, data)
-    workshop = Workshop(
-        programme=programme, theme_id=data.theme_id, slug=unique_slug(data.title),
+    workshop = Workshop(  # by id: the programme relationship would add it to the session now
+        programme_id=programme.id, theme_id=data.theme_id,
         title=data.title, description=data.description, starts_at=data.starts_at,
         ends_at=data.ends_at, venue_name=data.venue_name, venue_address=data.venue_address,
         online_url=data.online_url or None, capacity=data.capacity,
         registration_opens_at=opens, registration_closes_at=closes,
         status=WorkshopStatus.draft, sequence=0)
-    db.session.add(workshop)
-    db.session.flush()
+    for attempt in range(3):  # two organisers may pick the same title at the same moment
+        workshop.slug = unique_slug(data.title)
+        try:
+            with db.session.begin_nested():
+                db.session.add(workshop)
+                db.session.flush()
+            break
+        except IntegrityError:
+            if attempt == 2:
+                raise
     audit.record(actor, "workshop.create", "workshop", workshop.id,
                  f"Workshop „{workshop.title}“ als Entwurf angelegt",
                  after=audit.snapshot(workshop, FIELDS))

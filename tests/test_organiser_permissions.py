@@ -106,8 +106,7 @@ def test_each_role_gets_what_the_permission_table_says(app, setting, make_organi
 
 def test_api_routes_with_tokens_of_each_role(app, setting, make_organiser):
     routes = [(rule, method) for rule, method in _routes(app) if rule.rule.startswith("/api/")]
-    if not routes:
-        pytest.skip("the organiser API has no routes yet")
+    assert routes, "the organiser API has routes"
     secrets = {}
     for role in ("organiser", "admin"):
         account = make_organiser(role)

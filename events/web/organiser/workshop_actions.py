@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from events.extensions import db
 from events.models import Workshop
-from events.services import workshop_editing, workshop_overview
+from events.services import workshop_editing, workshop_overview, workshop_status
 from events.services.errors import DomainError, InvalidInput
 from events.web.forms import ActionForm
 from events.web.organiser.forms.workshops import CancelForm, DuplicateForm, local_fields
@@ -41,12 +41,12 @@ def attach(bp: Blueprint, workshop_or_404: Callable[[int], Workshop]) -> None:
 
     @bp.post("/<int:workshop_id>/veroeffentlichen")
     def publish(workshop_id: int):
-        return _run(workshop_id, lambda: workshop_editing.publish(current_user, workshop_id),
+        return _run(workshop_id, lambda: workshop_status.publish(current_user, workshop_id),
                     _("Der Workshop ist veröffentlicht und steht im Katalog."))
 
     @bp.post("/<int:workshop_id>/zurueckziehen")
     def unpublish(workshop_id: int):
-        return _run(workshop_id, lambda: workshop_editing.unpublish(current_user, workshop_id),
+        return _run(workshop_id, lambda: workshop_status.unpublish(current_user, workshop_id),
                     _("Der Workshop ist wieder ein Entwurf und nicht mehr öffentlich."))
 
     @bp.route("/<int:workshop_id>/duplizieren", methods=["GET", "POST"])
@@ -102,7 +102,7 @@ def attach(bp: Blueprint, workshop_or_404: Callable[[int], Workshop]) -> None:
             form.confirmed.data = "1"
             return page("confirm")
         try:
-            told = workshop_editing.cancel(current_user, workshop_id, form.reason.data or "")
+            told = workshop_status.cancel(current_user, workshop_id, form.reason.data or "")
         except InvalidInput as error:
             db.session.rollback()
             form.confirmed.data = ""

@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    bindparam,
     case,
     cast,
     delete,
@@ -87,12 +88,31 @@ def forget(contribution_id: int) -> None:
         db.session.execute(delete(FTS).where(FTS.c.rowid == contribution_id))
 
 
-def rebuild() -> int:
-    """Index every contribution again (after a bulk import); returns how many."""
-    contributions = db.session.scalars(select(Contribution)).all()
-    for contribution in contributions:
-        reindex(contribution)
-    return len(contributions)
+def rebuild(batch: int = 1000) -> int:
+    """Index every contribution again (after a bulk import or a repair); returns how many.
+
+    One DELETE, then INSERTs in batches of ``batch`` rows; never commits.
+    """
+    db.session.flush()
+    postgres = _dialect() == "postgresql"
+    db.session.execute(delete(PG_INDEX) if postgres else delete(FTS))
+    statement = (insert(PG_INDEX).values(contribution_id=bindparam("id"),
+                                         document=cast(bindparam("document"), TSVECTOR))
+                 if postgres else insert(FTS).values(rowid=bindparam("id"),
+                                                     **{f: bindparam(f) for f in FIELDS}))
+    rows = db.session.execute(select(
+        Contribution.id, Contribution.title, Contribution.municipality, Contribution.summary,
+        Contribution.results, Contribution.partners, Contribution.description)).all()
+    for start in range(0, len(rows), batch):
+        values = []
+        for row in rows[start:start + batch]:
+            words = search_index.document(
+                title=row.title, municipality=row.municipality, summary=row.summary,
+                results=row.results, partners=row.partners, description=row.description)
+            values.append({"id": row.id, **({"document": words.tsvector()} if postgres
+                                             else words.as_dict())})
+        db.session.execute(statement, values)
+    return len(rows)
 
 
 # --- asking the index ----------------------------------------------------------------------
@@ -123,14 +143,34 @@ def _hits(terms: list[Term], field_name: str | None = None):
     return Contribution.id.in_(ids)
 
 
+def _in_field(term: Term, field_name: str):
+    """Does the term occur in the field? PostgreSQL asks the row's own tsvector (the
+    ranking query joins it); SQLite asks FTS5 with a column filter."""
+    if _dialect() == "postgresql":
+        letter = search_index.PG_WEIGHT_LETTERS[field_name]
+        return PG_INDEX.c.document.op("@@")(cast(literal(_pg_word(term, letter)), TSQUERY))
+    return _hits([term], field_name)
+
+
 def _score(terms: list[Term]):
     """Per term the weight of the best field it is in, summed (the same on both databases)."""
     total = literal(0)
     for term in terms:
         total = total + case(
-            *((_hits([term], name), WEIGHTS[name]) for name in FIELDS[:-1]),
+            *((_in_field(term, name), WEIGHTS[name]) for name in FIELDS[:-1]),
             else_=WEIGHTS[FIELDS[-1]])
     return total
+
+
+def _ranked(conditions: list, terms: list[Term]):
+    """``SELECT contribution.id`` best first (with terms) or newest first."""
+    newest = (Contribution.published_at.desc(), Contribution.id.desc())
+    query = select(Contribution.id).where(*conditions)
+    if not terms:
+        return query.order_by(*newest)
+    if _dialect() == "postgresql":
+        query = query.join(PG_INDEX, PG_INDEX.c.contribution_id == Contribution.id)
+    return query.order_by(_score(terms).desc(), *newest)
 
 
 # --- the search ----------------------------------------------------------------------------
@@ -169,19 +209,19 @@ class SearchResult:
         return max(1, -(-self.total // self.per_page))
 
 
-def _conditions(terms: list[Term], filters: Filters, *, without: str | None = None) -> list:
-    """The WHERE clause of a search; ``without`` leaves one filter out (for its facet)."""
+def _conditions(terms: list[Term], filters: Filters, *, without: tuple[str, ...] = ()) -> list:
+    """The WHERE clause of a search; ``without`` leaves filters out (for their facets)."""
     conditions = [Contribution.state == ContributionState.published]
     if terms:
         conditions.append(_hits(terms))
-    if filters.theme and without != "theme":
+    if filters.theme and "theme" not in without:
         conditions.append(Contribution.id.in_(
             select(contribution_theme.c.contribution_id)
             .join(Theme, Theme.id == contribution_theme.c.theme_id)
             .where(Theme.slug == filters.theme)))
-    if filters.federal_state and without != "federal_state":
+    if filters.federal_state and "federal_state" not in without:
         conditions.append(Contribution.federal_state == filters.federal_state)
-    if filters.kind and without != "kind":
+    if filters.kind and "kind" not in without:
         conditions.append(Contribution.body_kind == BodyKind(filters.kind))
     return conditions
 
@@ -198,44 +238,52 @@ def search(query: str | None = "", filters: Filters | None = None, *, page: int 
     filters = filters or Filters()
     terms = query_terms(query)
     page = min(max(page, 1), MAX_PAGE)
-    conditions = _conditions(terms, filters)
-    total = db.session.scalar(select(func.count(Contribution.id)).where(*conditions)) or 0
-    newest = (Contribution.published_at.desc(), Contribution.id.desc())
-    order = (_score(terms).desc(), *newest) if terms else newest
-    ids = db.session.scalars(select(Contribution.id).where(*conditions).order_by(*order)
-                             .limit(per_page).offset((page - 1) * per_page)).all()
+    # one count per (federal state, kind) gives the total and both of their facets
+    cells = [(state, kind.value if isinstance(kind, BodyKind) else kind, n)
+             for state, kind, n in db.session.execute(
+                 select(Contribution.federal_state, Contribution.body_kind, func.count())
+                 .where(*_conditions(terms, filters, without=("federal_state", "kind")))
+                 .group_by(Contribution.federal_state, Contribution.body_kind)).all()]
+    def state_ok(value) -> bool:
+        return not filters.federal_state or value == filters.federal_state
+
+    def kind_ok(value) -> bool:
+        return not filters.kind or value == filters.kind
+
+    total = sum(n for state, kind, n in cells if state_ok(state) and kind_ok(kind))
+    ids = db.session.scalars(_ranked(_conditions(terms, filters), terms)
+                             .limit(per_page).offset((page - 1) * per_page)).all() if total else []
     loaded = {c.id: c for c in db.session.scalars(
         select(Contribution).where(Contribution.id.in_(ids))
         .options(selectinload(Contribution.themes)))} if ids else {}
+    states: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    for state, kind, n in cells:
+        if kind_ok(kind) and state:
+            states[state] = states.get(state, 0) + n
+        if state_ok(state):
+            kinds[kind] = kinds.get(kind, 0) + n
     return SearchResult(
         items=[loaded[i] for i in ids], total=total, page=page, per_page=per_page,
         query=(query or "")[:search_index.MAX_QUERY_CHARS], terms=terms, filters=filters,
-        facets=_facets(terms, filters, kind_labels or {}),
+        facets=_facets(terms, filters, states, kinds, kind_labels or {}),
     )
 
 
-def _facets(terms: list[Term], filters: Filters, kind_labels: dict[str, str]) -> dict:
-    themes = db.session.execute(
-        select(Theme.slug, Theme.name, func.count(Contribution.id))
-        .join(contribution_theme, contribution_theme.c.theme_id == Theme.id)
-        .join(Contribution, Contribution.id == contribution_theme.c.contribution_id)
-        .where(*_conditions(terms, filters, without="theme"))
-        .group_by(Theme.id, Theme.slug, Theme.name, Theme.position)
-        .order_by(Theme.position, Theme.name)).all()
-    states = dict(db.session.execute(
-        select(Contribution.federal_state, func.count(Contribution.id))
-        .where(*_conditions(terms, filters, without="federal_state"),
-               Contribution.federal_state != "")
-        .group_by(Contribution.federal_state)).all())
-    kinds = {(k.value if isinstance(k, BodyKind) else k): n for k, n in db.session.execute(
-        select(Contribution.body_kind, func.count(Contribution.id))
-        .where(*_conditions(terms, filters, without="kind"))
-        .group_by(Contribution.body_kind)).all()}
+def _facets(terms: list[Term], filters: Filters, states: dict[str, int],
+            kinds: dict[str, int], kind_labels: dict[str, str]) -> dict:
+    # the matching ids from the narrow facet index, then the narrow link table
+    matching = select(Contribution.id).where(*_conditions(terms, filters, without=("theme",)))
+    per_theme = dict(db.session.execute(
+        select(contribution_theme.c.theme_id, func.count())
+        .where(contribution_theme.c.contribution_id.in_(matching))
+        .group_by(contribution_theme.c.theme_id)).all())
+    themes = [(t.slug, t.name, per_theme[t.id]) for t in db.session.scalars(
+        select(Theme).order_by(Theme.position, Theme.name)) if t.id in per_theme]
     return {
         "theme": [FacetValue(slug, name, n, slug == filters.theme) for slug, name, n in themes],
         "federal_state": [FacetValue(s, s, states[s], s == filters.federal_state)
-                          for s in FEDERAL_STATES if s in states],
+                          for s in FEDERAL_STATES if states.get(s)],
         "kind": [FacetValue(k.value, kind_labels.get(k.value, k.value), kinds[k.value],
-                            k.value == filters.kind) for k in BodyKind if k.value in kinds],
+                            k.value == filters.kind) for k in BodyKind if kinds.get(k.value)],
     }
-

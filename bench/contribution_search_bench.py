@@ -1,0 +1,187 @@
+"""Search over the practice examples: 10,000 generated examples, median and p99 per query.
+
+    .venv/bin/python bench/contribution_search_bench.py                      # SQLite
+    .venv/bin/python bench/contribution_search_bench.py --backend postgresql
+    .venv/bin/python bench/contribution_search_bench.py --examples 2000 --rounds 50
+
+Builds a throw-away migrated database (a SQLite file in a temporary folder, or a new
+database on the PostgreSQL server at ``--postgres-url``, dropped afterwards), fills it
+with ``--examples`` published examples generated from a fixed seed (German words,
+municipalities, figures, six themes), indexes them with ``contribution_search.rebuild``
+and then times ``contribution_search.search`` — the whole answer the page and the API
+need: total, one page of 20, and the three facets — ``--rounds`` times per query, plus
+the public page and the API for two of them (in-process, Flask's test client). Prints
+hits, median and p99 in milliseconds per query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from events import create_app  # noqa: E402
+from events.extensions import db  # noqa: E402
+from events.models import (  # noqa: E402
+    FEDERAL_STATES,
+    BodyKind,
+    Contribution,
+    ContributionState,
+    Theme,
+)
+from events.models.contributions import contribution_theme  # noqa: E402
+from events.services import contribution_search  # noqa: E402
+from events.services.contribution_search import Filters  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+THEMES = ["Arbeit und Ausbildung", "Wohnen", "Ehrenamt", "Sprache", "Gesundheit", "Verwaltung"]
+PLACES = ["Köln", "Mülheim an der Ruhr", "Gießen", "Crimmitschau", "Heidelberg", "Bremen",
+          "Hamburg", "Berlin", "Düsseldorf", "Nürnberg", "Lüneburg", "Görlitz", "Würzburg",
+          "Münster", "Saarbrücken", "Erfurt", "Kiel", "Passau", "Tübingen", "Cottbus"]
+TOPICS = ["Ausbildung zur Altenpflege", "Willkommenslotsen", "Sprachcafé", "Wohnraum für "
+          "Geflüchtete", "Integrationsplan", "Nachwuchs für die Verwaltung", "Gesundheitskarte",
+          "Jobcoaching", "Patenschaften", "Elternarbeit in Kitas", "Berufsorientierung",
+          "Interkulturelle Öffnung", "Ehrenamtskoordination", "Anerkennung ausländischer "
+          "Abschlüsse", "Frauen in Arbeit", "Mentoring für Studierende"]
+WORDS = ("Kommune Verwaltung Integration Beratung Ausbildung Arbeitsmarkt Sprache Kurs Förderung "
+         "Netzwerk Jobcenter Ausländerbehörde Ehrenamtliche Begleitung Wohnung Schule Kita "
+         "Eltern Jugendliche Frauen Gesundheit Pflege Handwerk Betriebe Praktikum Migration "
+         "Geflüchtete Neuzugewanderte Quartier Stadtteil Landkreis Gemeinde Projekt Konzept "
+         "Steuerung Koordination Fachkräfte Qualifizierung Sprachförderung Übergang Beruf "
+         "Teilhabe Willkommenskultur Dolmetscher Mehrsprachigkeit Sozialraum Träger Caritas "
+         "Diakonie Handwerkskammer IHK Volkshochschule Bibliothek Sportverein Nachbarschaft "
+         "Evaluation Ergebnisse Kennzahlen Finanzierung Landesprogramm Bundesmittel").split()
+QUERIES = [
+    ("", None), ("Integration", None), ("Köln", None), ("Koeln", None), ("muelheim", None),
+    ("Altenpfleger", None), ("Ausbildung Altenpflege", None), ("Sprachcafe Görlitz", None),
+    ("Ehrenamtliche Begleitung Wohnung", None), ("Caritas", None), ("a", None),
+    ("xyzzy", None), ("Ausbildung", Filters(federal_state="Bayern")),
+    ("", Filters(theme="thema-2", kind="landkreis")),
+]
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--examples", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    return parser.parse_args()
+
+
+def fill(count: int) -> None:
+    """``count`` published examples from a fixed seed, inserted in bulk, then indexed."""
+    rng = random.Random(12)
+    themes = [Theme(slug=f"thema-{i}", name=name, position=i) for i, name in enumerate(THEMES)]
+    db.session.add_all(themes)
+    db.session.flush()
+    kinds = list(BodyKind)
+    published = datetime(2026, 1, 1, 8, tzinfo=timezone.utc)
+    rows, links = [], []
+    for n in range(1, count + 1):
+        place = rng.choice(PLACES)
+        rows.append({
+            "id": n, "slug": f"beispiel-{n}",
+            "title": f"{rng.choice(TOPICS)} in {place}", "municipality": f"Stadt {place}",
+            "federal_state": rng.choice(FEDERAL_STATES), "body_kind": rng.choice(kinds),
+            "summary": " ".join(rng.choices(WORDS, k=18)),
+            "description": " ".join(rng.choices(WORDS, k=150)),
+            "results": f"Teilnehmende: {rng.randint(10, 400)} ({rng.randint(2012, 2020)})\n"
+                       f"Anteil in Arbeit: {rng.randint(5, 60)} %",
+            "partners": ", ".join(rng.sample(WORDS[-12:], 2)), "links": "",
+            "contact_name": "", "contact_email": "", "contact_phone": "",
+            "contact_public": False, "state": ContributionState.published,
+            "submitter_name": "Bench", "submitter_email": f"bench{n}@kommune.example",
+            "email_verified_at": published, "token_salt": secrets.token_hex(16),
+            "moderation_comment": "", "featured": False, "language": "de",
+            "created_at": published, "updated_at": published, "submitted_at": published,
+            "published_at": published + timedelta(minutes=n),
+        })
+        links += [{"contribution_id": n, "theme_id": theme.id}
+                  for theme in rng.sample(themes, rng.randint(1, 2))]
+    db.session.execute(insert(Contribution), rows)
+    db.session.execute(insert(contribution_theme), links)
+    contribution_search.rebuild()
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))  # as autovacuum would after a bulk load
+    db.session.commit()
+
+
+def timed(call, rounds: int) -> list[float]:
+    values = []
+    for _ in range(rounds):
+        begin = time.perf_counter()
+        call()
+        values.append((time.perf_counter() - begin) * 1000)
+    return values
+
+
+def line(label: str, hits: int | str, values: list[float]) -> str:
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return (f"{label:<46} {hits:>6}   median {statistics.median(values):8.2f} ms   "
+            f"p99 {p99:8.2f} ms")
+
+
+def run(url: str, args: argparse.Namespace, folder: Path) -> None:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "BASE_URL": "https://praxis.example.de", "MAIL_DIR": str(folder / "mail"),
+                      "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        upgrade()
+        begin = time.perf_counter()
+        fill(args.examples)
+        print(f"backend {args.backend}: {args.examples} examples generated and indexed in "
+              f"{time.perf_counter() - begin:.1f} s; {args.rounds} rounds per query")
+        print(f"{'query (service: total + page of 20 + 3 facets)':<46} {'hits':>6}")
+        for query, filters in QUERIES:
+            hits = contribution_search.search(query, filters).total
+            label = repr(query) + (f" {filters}" if filters else "")
+            print(line(label[:46], hits, timed(
+                lambda q=query, f=filters: contribution_search.search(q, f), args.rounds)))
+        client = app.test_client()
+        for label, url_ in (("page /praxisbeispiele?q=Integration",
+                             "/praxisbeispiele?q=Integration"),
+                            ("API /api/v1/contributions?q=Koeln", "/api/v1/contributions?q=Koeln")):
+            print(line(label, "", timed(lambda u=url_: client.get(u), args.rounds)))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def main() -> None:
+    args = arguments()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if args.backend == "sqlite":
+            run(f"sqlite:///{folder / 'bench.db'}", args, folder)
+            return
+        name = f"praxis_searchbench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(args.postgres_url).set(database=name).render_as_string(
+                hide_password=False)
+            run(url, args, folder)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -21,16 +21,16 @@ from flask import (
     current_app,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 
 from events.models import FEDERAL_STATES, BodyKind, utcnow
-from events.services import attachments, contribution_catalogue, contribution_search, markdown
+from events.services import contribution_catalogue, contribution_search, markdown
 from events.services.contribution_input import body_kind_labels
 from events.services.contribution_search import Filters
 from events.web.common import security_headers
+from events.web.downloads import download
 
 bp = Blueprint("contributions", __name__, url_prefix="/praxisbeispiele")
 bp.after_request(security_headers)
@@ -123,15 +123,7 @@ def attachment(slug: str, attachment_id: int):
     item = contribution_catalogue.attachment(slug, attachment_id)
     if item is None:
         abort(404)
-    try:
-        path = attachments.path_for(item.storage_key)
-    except FileNotFoundError:
-        abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True,
-                         download_name=item.filename or "anhang", max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download(item)
 
 
 # --- Atom feed ---------------------------------------------------------------------------

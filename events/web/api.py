@@ -8,36 +8,22 @@ never appears in an answer: it only ever travels by e-mail.
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import BadRequest
 
 from events import formatting
 from events.extensions import csrf, db, limiter
 from events.services import catalogue, seats
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
-from events.services.errors import DomainError, InvalidInput, NotFound
+from events.services.errors import InvalidInput, NotFound
+from events.web.api_common import NOT_AN_OBJECT, SCHEMA_MESSAGES, json_body, json_errors
 from events.web.common import registration_limit
 from events.web.openapi import openapi_document
 
-bp = Blueprint("api", __name__, url_prefix="/api")
+bp = json_errors(Blueprint("api", __name__, url_prefix="/api"))
 csrf.exempt(bp)  # no cookie-based authority here; the body is JSON, not a form
 
 TEXT_FIELDS = ("name", "email", "municipality", "role", "remarks", "accessibility_needs")
 BOOL_FIELDS = ("consent", "accessibility_consent")
-
-
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
-    db.session.rollback()
-    return error_response(error.status, error.code, error.message,
-                          getattr(error, "errors", None))
 
 
 def workshop_json(item: Availability) -> dict:
@@ -104,21 +90,21 @@ def applicant_from_json(data) -> Applicant:
     problem at once. The service checks again before it writes.
     """
     if not isinstance(data, dict):
-        raise InvalidInput({"body": "Erwartet wird ein JSON-Objekt."})
+        raise InvalidInput({"body": NOT_AN_OBJECT})
     errors: dict[str, str] = {}
     values: dict = {}
     for name in TEXT_FIELDS:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
-            errors[name] = "Erwartet wird ein Text."
+            errors[name] = SCHEMA_MESSAGES["string_type"]
         values[name] = value if isinstance(value, str) else ""
     for name in BOOL_FIELDS:
         value = data.get(name, False)
         if not isinstance(value, bool):
-            errors[name] = "Erwartet wird true oder false."
+            errors[name] = SCHEMA_MESSAGES["bool_type"]
         values[name] = value is True
     for name in sorted(set(data) - set(TEXT_FIELDS) - set(BOOL_FIELDS)):
-        errors[name] = "Dieses Feld ist unbekannt."
+        errors[name] = SCHEMA_MESSAGES["extra_forbidden"]
     applicant = Applicant(**values)
     errors = {**validate(applicant.cleaned()), **errors}  # a type error says more
     if errors:
@@ -135,13 +121,7 @@ def register(workshop_id: int):
     404 for an unknown or draft workshop, 409 when registration is not open,
     429 when this address sent too many (``RATELIMIT_REGISTRATION``).
     """
-    if not request.is_json:
-        return error_response(415, "unsupported_media_type",
-                              "Bitte senden Sie JSON (Content-Type: application/json).")
-    try:
-        data = request.get_json()
-    except BadRequest:
-        return error_response(400, "invalid_json", "Der Inhalt ist kein gültiges JSON.")
+    data = json_body()
     if catalogue.get_workshop(workshop_id) is None:  # the address first, then the body
         raise NotFound()
     result = seats.register(workshop_id, applicant_from_json(data))

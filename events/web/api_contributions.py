@@ -17,15 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as SchemaError
 
 from events import formatting
-from events.extensions import csrf, db
+from events.extensions import csrf
 from events.models import FEDERAL_STATES, BodyKind
 from events.search_index import MAX_QUERY_CHARS
 from events.services import contribution_catalogue, contribution_search, markdown
 from events.services.contribution_input import body_kind_labels
 from events.services.contribution_search import MAX_PAGE, PER_PAGE, Filters
-from events.services.errors import DomainError, InvalidInput, NotFound
+from events.services.errors import InvalidInput, NotFound
+from events.web.api_common import OTHER_PROBLEM, json_errors, schema_fields
 
-bp = Blueprint("api_contributions", __name__, url_prefix="/api")
+bp = json_errors(Blueprint("api_contributions", __name__, url_prefix="/api"))
 csrf.exempt(bp)  # read only, no cookie-based authority
 
 DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -132,20 +133,6 @@ class ContributionDetail(ContributionSummary):
 # --- answers --------------------------------------------------------------------------------
 
 
-def _error(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
-    db.session.rollback()
-    return _error(error.status, error.code, error.message,
-                  {k: str(v) for k, v in getattr(error, "errors", {}).items()} or None)
-
-
 def _url(path: str) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
 
@@ -197,8 +184,9 @@ def parse_query(args) -> ContributionQuery:
     try:
         query = ContributionQuery.model_validate(values)
     except SchemaError as error:
-        names = {str(problem["loc"][0]) for problem in error.errors() if problem["loc"]}
-        raise InvalidInput({name: QUERY_MESSAGES[name] for name in sorted(names)}) from None
+        fields = schema_fields(error,
+                               lambda name, _kind: QUERY_MESSAGES.get(name, OTHER_PROBLEM))
+        raise InvalidInput(dict(sorted(fields.items()))) from None
     if query.theme and not contribution_catalogue.theme_exists(query.theme):
         raise InvalidInput({"theme": QUERY_MESSAGES["theme"]})
     return query

@@ -11,18 +11,18 @@ taken by the form.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic import ValidationError as SchemaError
-from werkzeug.exceptions import BadRequest
 
 from events.extensions import csrf, db, limiter
 from events.services import contributions
 from events.services.contribution_input import Submission
-from events.services.errors import DomainError, InvalidInput
+from events.services.errors import InvalidInput
+from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
 from events.web.common import registration_limit
 
-bp = Blueprint("api_contributions_submit", __name__, url_prefix="/api")
+bp = json_errors(Blueprint("api_contributions_submit", __name__, url_prefix="/api"))
 csrf.exempt(bp)  # no cookie-based authority here; the body is JSON, not a form
 
 ACCEPTED_MESSAGE = ("Vielen Dank! Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link in "
@@ -66,60 +66,21 @@ class ContributionRequest(BaseModel):
                           links="\n".join(data["links"]))
 
 
-SCHEMA_MESSAGES = {
-    "missing": "Dieses Feld fehlt.",
-    "extra_forbidden": "Dieses Feld ist unbekannt.",
-    "string_type": "Erwartet wird ein Text.",
-    "bool_type": "Erwartet wird true oder false.",
-    "int_type": "Erwartet wird eine ganze Zahl.",
-    "list_type": "Erwartet wird eine Liste.",
-    "too_short": "Bitte mindestens einen Eintrag.",
-    "too_long": "Zu lang.",
-    "string_too_long": "Zu lang.",
-}
-
-
-def _error(status: int, code: str, message: str, fields: dict | None = None):
-    body = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
-    db.session.rollback()
-    return _error(error.status, error.code, error.message,
-                  {k: str(v) for k, v in getattr(error, "errors", {}).items()} or None)
-
-
 def parse(data) -> ContributionRequest:
     """The body as a ``ContributionRequest``; ``InvalidInput`` naming every bad field."""
     if not isinstance(data, dict):
-        raise InvalidInput({"body": "Erwartet wird ein JSON-Objekt."})
+        raise InvalidInput({"body": NOT_AN_OBJECT})
     try:
         return ContributionRequest.model_validate(data)
     except SchemaError as error:
-        fields: dict[str, str] = {}
-        for problem in error.errors():
-            name = str(problem["loc"][0]) if problem["loc"] else "body"
-            fields.setdefault(name, SCHEMA_MESSAGES.get(problem["type"],
-                                                        "Dieser Wert passt nicht."))
-        raise InvalidInput(fields) from None
+        raise InvalidInput(schema_fields(error)) from None
 
 
 @bp.post("/v1/contributions")
 @limiter.limit(registration_limit)
 def submit():
     """202 accepted (verify by e-mail), 400 bad JSON, 415 not JSON, 422 fields, 429."""
-    if not request.is_json:
-        return _error(415, "unsupported_media_type",
-                      "Bitte senden Sie JSON (Content-Type: application/json).")
-    try:
-        data = request.get_json()
-    except BadRequest:
-        return _error(400, "invalid_json", "Der Inhalt ist kein gültiges JSON.")
-    contribution = contributions.submit(parse(data).submission())
+    contribution = contributions.submit(parse(json_body()).submission())
     db.session.commit()
     return jsonify({"id": contribution.id, "state": contribution.state.value,
                     "verified": False, "message": ACCEPTED_MESSAGE}), 202

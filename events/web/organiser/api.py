@@ -21,11 +21,12 @@ from events import formatting
 from events.extensions import csrf, db
 from events.services import accounts as accounts_service
 from events.services import api_tokens, catalogue, permissions, registration_queries
-from events.services.errors import DomainError, InvalidInput
+from events.services.errors import InvalidInput
 from events.services.registration_queries import Row
+from events.web.api_common import error_response, json_errors
 
 log = logging.getLogger(__name__)
-bp = Blueprint("organiser_api", __name__, url_prefix="/api/v1/organiser")
+bp = json_errors(Blueprint("organiser_api", __name__, url_prefix="/api/v1/organiser"))
 csrf.exempt(bp)
 
 #: Endpoint → permission its caller's role needs. A route missing here is refused (403):
@@ -36,14 +37,6 @@ ROUTE_PERMISSIONS = {
     "organiser_api.accounts": "manage_accounts",
 }
 REALM = 'Bearer realm="Praxisaustausch Organisation-API"'
-
-
-def error_response(status: int, code: str, message: str, fields: dict | None = None,
-                   headers: dict | None = None):
-    body = {"error": {"code": code, "message": str(message)}}
-    if fields:
-        body["error"]["fields"] = {key: str(value) for key, value in fields.items()}
-    return jsonify(body), status, headers or {}
 
 
 def bearer_secret() -> str | None:
@@ -86,13 +79,6 @@ def never_cached(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(error: DomainError):
-    db.session.rollback()
-    return error_response(error.status, error.code, error.message,
-                          getattr(error, "errors", None))
 
 
 def _iso(value):

@@ -167,9 +167,9 @@ def _fold(column):
     return func.app_lower(column)
 
 
-def _position():
+def waitlist_position():
     """Waitlist place of the row's registration (1 = next), per workshop, as ``seats``
-    counts it; NULL for anyone not waiting.
+    counts it; NULL for anyone not waiting. Also the organiser API's (``registration_queries``).
 
     A correlated count on the (workshop, status) index rather than a window function
     joined back: with stale planner statistics (right after a bulk import) PostgreSQL
@@ -237,7 +237,7 @@ SORTS = {
 
 
 def _row_statement(query: ListQuery) -> Select:
-    position = _position().label("position")
+    position = waitlist_position().label("position")
     statement = _base(
         Registration.id, Registration.workshop_id, Workshop.title, Workshop.starts_at,
         Participant.name, Participant.email, Participant.municipality, Participant.role,

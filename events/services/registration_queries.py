@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from events.extensions import db
 from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
 from events.services import text
+from events.services.attendee_lists import STATUS_ORDER, waitlist_position
 from events.services.errors import InvalidInput, NotFound
 
 S = RegistrationStatus
@@ -67,29 +68,11 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _position():
-    """1-based place on the workshop's waiting list (earliest request first, as
-    ``seats.waitlist_position`` counts); NULL for every other status.
-
-    A correlated count on the (workshop, status) index, as ``attendee_lists`` does: a
-    window function joined back was re-run per row by PostgreSQL with stale statistics.
-    """
-    ahead = Registration.__table__.alias("ahead")
-    count = (select(func.count(ahead.c.id))
-             .where(ahead.c.workshop_id == Registration.workshop_id,
-                    ahead.c.status == S.waitlisted.value,
-                    or_(ahead.c.requested_at < Registration.requested_at,
-                        and_(ahead.c.requested_at == Registration.requested_at,
-                             ahead.c.id < Registration.id)))
-             .scalar_subquery())
-    return case((Registration.status == S.waitlisted, count + 1), else_=None)
-
-
 def _query(accessibility: bool):
     columns = [Registration.id, Registration.workshop_id, Workshop.title, Participant.name,
                Participant.email, Participant.municipality, Participant.role,
                Registration.status, Registration.requested_at, Registration.confirmed_at,
-               _position(), Registration.attended_at, Registration.remarks,
+               waitlist_position(), Registration.attended_at, Registration.remarks,
                Registration.source]
     if accessibility:
         columns.append(Registration.accessibility_needs)
@@ -111,11 +94,10 @@ def workshop(workshop_id: int, *, accessibility: bool = False,
     found = session.get(Workshop, workshop_id) if 0 < workshop_id <= MAX_ID else None
     if found is None:
         raise NotFound(_l("Diesen Workshop gibt es nicht."))
-    order = {S.pending: 0, S.confirmed: 1, S.waitlisted: 2, S.cancelled: 3, S.expired: 4}
     rows = _rows(session.execute(_query(accessibility)
                                  .where(Registration.workshop_id == workshop_id)
                                  .order_by(Registration.requested_at, Registration.id)))
-    rows.sort(key=lambda row: (order[row.status], row.waitlist_position or 0))
+    rows.sort(key=lambda row: (STATUS_ORDER[row.status], row.waitlist_position or 0))
     return found, rows
 
 

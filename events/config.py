@@ -74,6 +74,15 @@ class Settings:
             raise RuntimeError(f"{name} must be greater than {minimum:g}, got {raw!r}")
         return value
 
+    def rate_limit(self, name: str, default: str) -> str:
+        """A Flask-Limiter limit such as ``10 per minute;60 per hour``."""
+        value = self.text(name, default)
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise RuntimeError(f"{name} must look like {default!r}, got {value!r}") from exc
+        return value
+
 
 def secret_key_from_instance(instance_path: str | os.PathLike) -> str:
     """Return the secret key kept in ``instance/secret_key``, creating it once.
@@ -153,18 +162,8 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         ZoneInfo(timezone_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise RuntimeError(f"APP_TIMEZONE is not a known time zone: {timezone_name!r}") from exc
-    registration_limit = env.text("RATELIMIT_REGISTRATION", "10 per minute;60 per hour")
-    try:
-        parse_many(registration_limit)
-    except ValueError as exc:
-        raise RuntimeError("RATELIMIT_REGISTRATION must look like '10 per minute;60 per hour', "
-                           f"got {registration_limit!r}") from exc
-    certificate_limit = env.text("RATELIMIT_CERTIFICATE", "30 per minute;300 per hour")
-    try:
-        parse_many(certificate_limit)
-    except ValueError as exc:
-        raise RuntimeError("RATELIMIT_CERTIFICATE must look like '30 per minute;300 per hour', "
-                           f"got {certificate_limit!r}") from exc
+    registration_limit = env.rate_limit("RATELIMIT_REGISTRATION", "10 per minute;60 per hour")
+    certificate_limit = env.rate_limit("RATELIMIT_CERTIFICATE", "30 per minute;300 per hour")
     base_url = env.text("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise RuntimeError(f"BASE_URL must start with http:// or https://, got {base_url!r}")

@@ -32,7 +32,8 @@ def _away_from_the_project(tmp_path, monkeypatch):
 def settings_in_config_module() -> set[str]:
     """Every variable ``load_config`` reads: ``env.text("NAME"…)``, ``env.integer(…)``, …"""
     source = Path(config_module.__file__).read_text()
-    return set(re.findall(r'env\.(?:text|boolean|integer|number)\(\s*"([A-Z0-9_]+)"', source))
+    return set(re.findall(
+        r'env\.(?:text|boolean|integer|number|rate_limit)\(\s*"([A-Z0-9_]+)"', source))
 
 
 # --- the secret key ------------------------------------------------------------------------

@@ -69,8 +69,13 @@ def validate(applicant: Applicant) -> dict[str, str]:
             "Angaben zur Barrierefreiheit speichern wir nur mit Ihrer ausdrücklichen "
             "Einwilligung. Bitte willigen Sie ein oder lassen Sie das Feld leer."
         )
-    for field, limit in LIMITS.items():
-        value = getattr(applicant, field) or ""
-        if len(value) > limit and field not in errors:
-            errors[field] = _("Bitte höchstens %(n)d Zeichen.", n=limit)
+    add_length_problems(errors, applicant, LIMITS)
     return errors
+
+
+def add_length_problems(errors: dict[str, str], value, limits: dict[str, int]) -> None:
+    """Add "at most n characters" to ``errors`` for each attribute of ``value`` longer
+    than its limit, unless that field already has a message."""
+    for field, limit in limits.items():
+        if len(getattr(value, field) or "") > limit and field not in errors:
+            errors[field] = _("Bitte höchstens %(n)d Zeichen.", n=limit)

@@ -24,7 +24,7 @@ from events.models import (
     WorkshopStatus,
 )
 from events.services import attachments, text
-from events.services.applicants import email_problem
+from events.services.applicants import add_length_problems, email_problem
 from events.services.errors import InvalidInput
 
 LIMITS = {"title": 200, "municipality": 200, "summary": 600, "description": 20_000,
@@ -176,9 +176,7 @@ def check(submission: Submission, *, submitter: bool) -> Submission:
         if not value.consent:
             errors["consent"] = _("Bitte stimmen Sie der Verarbeitung Ihrer Angaben zu; ohne "
                                   "sie können wir das Praxisbeispiel nicht annehmen.")
-    for name, limit in LIMITS.items():
-        if len(getattr(value, name) or "") > limit and name not in errors:
-            errors[name] = _("Bitte höchstens %(n)d Zeichen.", n=limit)
+    add_length_problems(errors, value, LIMITS)
     if errors:
         raise InvalidInput(errors)
     return value

@@ -21,9 +21,7 @@ import random
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -31,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 
+from bench.support import throwaway_database, timed  # noqa: E402
 from events import create_app  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import (  # noqa: E402
@@ -121,15 +119,6 @@ def fill(count: int) -> None:
     db.session.commit()
 
 
-def timed(call, rounds: int) -> list[float]:
-    values = []
-    for _ in range(rounds):
-        begin = time.perf_counter()
-        call()
-        values.append((time.perf_counter() - begin) * 1000)
-    return values
-
-
 def line(label: str, hits: int | str, values: list[float]) -> str:
     ordered = sorted(values)
     p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
@@ -164,23 +153,8 @@ def run(url: str, args: argparse.Namespace, folder: Path) -> None:
 
 def main() -> None:
     args = arguments()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        if args.backend == "sqlite":
-            run(f"sqlite:///{folder / 'bench.db'}", args, folder)
-            return
-        name = f"praxis_searchbench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(args.postgres_url).set(database=name).render_as_string(
-                hide_password=False)
-            run(url, args, folder)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    with throwaway_database(args.backend, args.postgres_url, "praxis_searchbench") as (url, folder):
+        run(url, args, folder)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -27,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
+from bench.support import throwaway_database  # noqa: E402
 from events import create_app  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import (  # noqa: E402
@@ -136,22 +134,8 @@ def run(url: str, folder: Path, args) -> None:
 
 def main() -> int:
     args = arguments()
-    with tempfile.TemporaryDirectory(prefix="praxis-bench-") as tmp:
-        folder = Path(tmp)
-        if args.backend == "sqlite":
-            run(f"sqlite:///{folder / 'bench.db'}", folder, args)
-            return 0
-        name = f"praxis_bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(args.postgres_url).set(database=name)
-            run(url.render_as_string(hide_password=False), folder, args)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    with throwaway_database(args.backend, args.postgres_url, "praxis_bench") as (url, folder):
+        run(url, folder, args)
     return 0
 
 

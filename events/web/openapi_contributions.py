@@ -6,7 +6,7 @@ come from ``ContributionQuery``, the answer schemas from ``ContributionList`` an
 from __future__ import annotations
 
 from events.web.api_contributions import ContributionDetail, ContributionList, ContributionQuery
-from events.web.openapi import _error, _json, _ref, unavailable
+from events.web.openapi_parts import _error, _json, _ref, unavailable
 
 REF = "#/components/schemas/{model}"
 

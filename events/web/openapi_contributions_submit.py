@@ -5,7 +5,7 @@ document and the validation cannot drift apart. Merged by ``openapi.openapi_docu
 from __future__ import annotations
 
 from events.web.api_contributions_submit import ContributionRequest
-from events.web.openapi import RETRY_AFTER, _error, _json, _ref, unavailable
+from events.web.openapi_parts import RETRY_AFTER, _error, _json, _ref, unavailable
 
 SCHEMAS = {
     "ContributionRequest": ContributionRequest.model_json_schema(),

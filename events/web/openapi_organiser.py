@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from events.models import RegistrationStatus, Role, WorkshopStatus
 from events.services.registration_queries import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY
-from events.web.openapi import DATETIME, _error, _json, _ref, unavailable
+from events.web.openapi_parts import DATETIME, _error, _json, _ref, unavailable
 
 NULLABLE_DATETIME = {**DATETIME, "type": ["string", "null"]}
 SECURITY = [{"bearerAuth": []}]

@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_logging(app)
     register_proxies(app)
     register_extensions(app)
+    register_request_hooks(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -81,6 +82,13 @@ def register_extensions(app: Flask) -> None:
     if not app.config.get("MAIL_SERVER"):
         logging.getLogger("events").info(
             "MAIL_SERVER is not set: e-mails are written to %s", app.config["MAIL_DIR"])
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Before every request that may write: on SQLite, take the write lock first."""
+    from events.web.common import begin_writes_immediately
+
+    app.before_request(begin_writes_immediately)
 
 
 def register_blueprints(app: Flask) -> None:

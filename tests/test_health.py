@@ -69,3 +69,31 @@ def test_pages_and_api_answer_503_with_retry_after_and_one_log_line(url, path, a
     assert len(records) == 1 and records[0].exc_info is None
     assert "database unavailable" in records[0].getMessage()
     assert PASSWORD not in caplog.text
+
+
+def test_on_sqlite_a_writing_request_takes_the_write_lock_first(app, client):
+    """A deferred transaction that reads and then writes fails with "database is locked"
+    when another connection committed in between; POSTs therefore begin IMMEDIATE."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def _log(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    from tests.pages_support import csrf_token
+
+    token = csrf_token(client, "/organiser/login")
+    db.session.remove()  # the test's own context must not hold a transaction open
+    event.listen(db.engine, "before_cursor_execute", _log)
+    try:
+        client.post("/organiser/login", data={"csrf_token": token, "email": "a@b.example",
+                                              "password": "falsch falsch falsch"})
+        posted = list(seen)
+        seen.clear()
+        db.session.remove()
+        client.get("/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _log)
+    assert posted and posted[0] == "BEGIN IMMEDIATE"
+    assert "BEGIN IMMEDIATE" not in seen

@@ -15,6 +15,9 @@ from events.extensions import db
 from events.models import Programme
 
 WROTE = "events.wrote"
+#: Set while the session's transaction began with ``BEGIN IMMEDIATE`` (SQLite): it already
+#: holds the write lock, so a seat change may go on in it.
+IMMEDIATE = "events.immediate"
 
 
 @event.listens_for(Session, "after_flush")
@@ -26,6 +29,7 @@ def _remember_write(session, _context) -> None:
 def _forget_write(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(WROTE, None)
+        session.info.pop(IMMEDIATE, None)
 
 
 def begin_serialised() -> None:
@@ -41,8 +45,21 @@ def begin_serialised() -> None:
     if session.in_transaction():
         if session.new or session.dirty or session.deleted or session.info.get(WROTE):
             raise RuntimeError("commit pending changes before a seat change")
+        if session.info.get(IMMEDIATE):
+            return  # began holding SQLite's write lock (``begin_immediately``): keep it
         session.rollback()
+    begin_immediately()
+
+
+def begin_immediately() -> None:
+    """Begin the session's transaction; on SQLite with ``BEGIN IMMEDIATE`` (the write lock
+    from the first statement on). Does nothing when a transaction is already open."""
+    session = db.session()
+    if session.in_transaction():
+        return
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    if db.engine.dialect.name == "sqlite":
+        session.info[IMMEDIATE] = True
 
 
 def lock_programme(programme_id: int) -> Programme:

@@ -5,13 +5,14 @@ Blueprints import these from here, never from each other.
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import current_app, request, session
 
 from events import formatting
 from events.extensions import db
 from events.models import RegistrationStatus
 from events.services import seats
 from events.services.errors import InvalidInput
+from events.services.locking import begin_immediately
 from events.web.forms import ApplicantFields
 
 RESULT_KEY = "registration_result"
@@ -29,6 +30,21 @@ def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
 
+
+
+WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def begin_writes_immediately() -> None:
+    """SQLite: a request that may write starts its transaction with ``BEGIN IMMEDIATE``.
+
+    A deferred transaction that read first and writes later fails at once with
+    "database is locked" (SQLITE_BUSY_SNAPSHOT) when another connection committed in
+    between; the busy timeout does not help there. Taking the write lock first makes
+    concurrent writers queue instead (WAL keeps readers going). PostgreSQL needs none.
+    """
+    if request.method in WRITING_METHODS and db.engine.dialect.name == "sqlite":
+        begin_immediately()
 
 
 def registration_limit() -> str:

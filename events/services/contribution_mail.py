@@ -12,11 +12,10 @@ from flask import current_app, render_template
 
 from events.mail.outbox import enqueue
 from events.models import Contribution
+from events.services.contribution_links import private_url
 
 
 def _send(kind: str, contribution: Contribution, subject: str, **extra) -> None:
-    from events.services.contributions import private_url  # the link lives there
-
     config = current_app.config
     context = {
         "contribution": contribution, "subject": subject,

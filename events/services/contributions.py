@@ -10,13 +10,9 @@ The private link is an HMAC under ``SECRET_KEY`` over the id and the row's salt
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -28,7 +24,13 @@ from events.models import (
     ContributionState,
     utcnow,
 )
-from events.services import attachments, contribution_mail, contribution_search, text
+from events.services import (
+    attachments,
+    contribution_links,
+    contribution_mail,
+    contribution_search,
+    text,
+)
 from events.services.contribution_input import (
     EDITABLE,
     Submission,
@@ -37,52 +39,15 @@ from events.services.contribution_input import (
     check_files,
     revision_data,
 )
-from events.services.errors import DomainError, InvalidInput, StateConflict
+from events.services.errors import InvalidInput, StateConflict
 
-MAC_BYTES = 24  # 192 bits
-PURPOSE = "contribution"
 UNVERIFIED_DAYS = 7
 
-
-class InvalidContributionLink(DomainError):
-    status = 404
-    code = "invalid_link"
-    default_message = _l("Dieser Link ist ungültig, oder das Praxisbeispiel wurde gelöscht "
-                         "(unbestätigte Einreichungen löschen wir nach 7 Tagen).")
-
-
-# --- private link --------------------------------------------------------------------
-
-
-def _mac(contribution_id: int, salt: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(key, f"{PURPOSE}:{contribution_id}:{salt}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(digest.digest()[:MAC_BYTES]).decode().rstrip("=")
-
-
-def token_for(contribution: Contribution) -> str:
-    """``<id>.<mac>``: the token of the submitter's private link."""
-    return f"{contribution.id}.{_mac(contribution.id, contribution.token_salt)}"
-
-
-def private_url(contribution: Contribution) -> str:
-    """The absolute private link, built from BASE_URL (works outside requests)."""
-    return f"{current_app.config['BASE_URL']}/praxisbeispiele/link/{token_for(contribution)}"
-
-
-def by_token(token: str) -> Contribution:
-    """The contribution of a private link; ``InvalidContributionLink`` otherwise."""
-    raw_id, _, mac = (token or "").partition(".")
-    if not raw_id.isdigit() or len(raw_id) > 18 or not mac:
-        raise InvalidContributionLink()
-    contribution = db.session.get(Contribution, int(raw_id))
-    if contribution is None:
-        hmac.compare_digest(mac, _mac(0, "x"))  # same time as a real comparison
-        raise InvalidContributionLink()
-    if not hmac.compare_digest(mac.encode(), _mac(contribution.id, contribution.token_salt)
-                               .encode()):
-        raise InvalidContributionLink()
-    return contribution
+# the private link (re-exported: views and tests call ``contributions.by_token`` etc.)
+by_token = contribution_links.by_token
+token_for = contribution_links.token_for
+private_url = contribution_links.private_url
+InvalidContributionLink = contribution_links.InvalidContributionLink
 
 
 # --- submit and verify ---------------------------------------------------------------

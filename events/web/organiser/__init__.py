@@ -18,6 +18,7 @@ def _assemble() -> None:
     from events.web.organiser import (
         access,
         accounts,
+        attendee_actions,
         attendees,
         audit_log,
         auth,
@@ -31,6 +32,8 @@ def _assemble() -> None:
 
     bp.before_request(access.gate)
     bp.after_request(access.private)
+    # ``attendee_actions`` adds its routes to ``attendees.bp``; importing it is enough
+    del attendee_actions
     for child in (auth.bp, dashboard.bp, workshops.bp, attendees.bp, checkin.bp, messages.bp,
                   documents.bp, audit_log.bp, accounts.bp, programme.bp):
         bp.register_blueprint(child)

@@ -113,5 +113,3 @@ def workshop_export(workshop_id: int):
     query = ListQuery.from_params(request.args, workshop_id=workshop_id)
     return _export(query, workshop, workshop.slug, formatting.local(workshop.starts_at).date())
 
-
-from events.web.organiser import attendee_actions  # noqa: E402,F401  (routes on ``bp``)

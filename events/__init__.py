@@ -85,9 +85,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Before every request that may write: on SQLite, take the write lock first."""
+    """Bounded ids in URLs; unstorable text refused at the edge; on SQLite, a request that
+    may write takes the write lock first."""
+    from events.web import edge
     from events.web.common import begin_writes_immediately
 
+    edge.install_converters(app)
+    app.before_request(edge.refuse_unstorable_text)
     app.before_request(begin_writes_immediately)
 
 

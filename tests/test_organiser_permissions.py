@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from events.extensions import db
 from events.services import api_tokens, permissions
@@ -31,8 +31,8 @@ def _url(rule: Rule, workshop_id: int) -> str:
     """The rule with every argument filled: ints with an existing workshop's id."""
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = workshop_id if converter == "IntegerConverter" else "x"
+        converter = rule._converters[name]
+        values[name] = workshop_id if isinstance(converter, IntegerConverter) else "x"
     path = rule.rule
     for name, value in values.items():
         path = re.sub(rf"<(?:[^:>]+:)?{name}>", str(value), path)

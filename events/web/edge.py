@@ -1,0 +1,48 @@
+"""Checks at the edge, before any view: what no view can store or look up is refused here.
+
+- Integers in URL paths are bounded to what the databases hold (64 bits): a larger
+  number is simply a page that does not exist (404), never an overflow deep inside.
+- Path segments with control characters (NUL above all: PostgreSQL refuses it in text)
+  are 404; query parameters with them are refused with a message naming the parameter
+  (422; JSON on the API), whatever the view would have done with them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import IntegerConverter
+
+from events.services.errors import InvalidInput
+
+#: The largest id PostgreSQL's BIGINT and SQLite's INTEGER hold.
+MAX_ID = 2**63 - 1
+#: C0 controls except tab, newline and carriage return, DEL, and lone surrogates.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+MESSAGE = _l("Dieser Wert enthält Steuerzeichen, die nicht verarbeitet werden können.")
+
+
+class BoundedInteger(IntegerConverter):
+    """``<int:…>`` that matches only numbers a database id can be (else: 404)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any route is added: ``int`` in every rule becomes ``BoundedInteger``."""
+    app.url_map.converters["int"] = BoundedInteger
+
+
+def refuse_unstorable_text() -> None:
+    """``before_request``: 404 for such path segments, 422 for such query parameters."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and UNSTORABLE.search(value):
+            abort(404)
+    bad = sorted({name for name, value in request.args.items(multi=True)
+                  if UNSTORABLE.search(value) or UNSTORABLE.search(name)})
+    if bad:
+        raise InvalidInput({UNSTORABLE.sub("?", name)[:60]: str(MESSAGE) for name in bad})

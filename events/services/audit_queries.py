@@ -48,6 +48,8 @@ class Change:
     key: str
     before: str
     after: str
+    #: the key as stored (shown in small print next to its German name)
+    code: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,14 +150,13 @@ def search(filters: Filters, page: int = 1, per_page: int = PER_PAGE) -> Page:
 
 
 def choices() -> tuple[list[Organiser], list[str], list[str]]:
-    """What the filter form offers: accounts, object types and action groups in the log."""
+    """What the filter form offers: accounts, object types and action codes in the log."""
     organisers = list(db.session.scalars(select(Organiser).order_by(Organiser.name)))
     types = list(db.session.scalars(
         select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)))
     actions = list(db.session.scalars(
         select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
-    groups = sorted({a.split(".")[0] + "." for a in actions if "." in a})
-    return organisers, types, groups + actions
+    return organisers, types, actions
 
 
 # --- before/after as readable rows ------------------------------------------------------
@@ -176,6 +177,24 @@ KEY_LABELS = {
     "registration_closes_hours": _l("Anmeldung schließt (Stunden vorher)"),
     "attended_at": _l("Anwesend seit"), "slug": _l("Adresse (Slug)"),
     "position": _l("Reihenfolge"),
+    "code": _l("Prüfcode"), "registration_id": _l("Anmeldung (Nr.)"),
+    "broadcast_id": _l("Nachricht (Nr.)"), "again": _l("Erneut gesendet"),
+    "format": _l("Dateiformat"), "rows": _l("Zeilen"), "health_data": _l("Mit Gesundheitsdaten"),
+    "filter": _l("Auswahl"), "revision": _l("Änderung (Nr.)"),
+    "revision_state": _l("Stand der Änderung"), "order": _l("Reihenfolge"),
+    "certificate_revoked": _l("Bescheinigung widerrufen (Prüfcode)"),
+    "requested_at": _l("Angemeldet am"), "confirmed_at": _l("Bestätigt am"),
+    "cancelled_at": _l("Storniert am"), "expires_at": _l("Reserviert bis"),
+    "source": _l("Herkunft"), "exceeded_capacity": _l("Über der Kapazität"),
+    "new_registration_id": _l("Neue Anmeldung (Nr.)"), "new_status": _l("Neuer Status"),
+    "new_workshop_id": _l("Neuer Workshop (Nr.)"), "promoted": _l("Nachgerückt (Nr.)"),
+    "state": _l("Status"), "federal_state": _l("Bundesland"),
+    "body_kind": _l("Art der Einrichtung"),
+    "summary": _l("Kurzbeschreibung"), "results": _l("Ergebnisse"), "partners": _l("Partner"),
+    "links": _l("Links"), "contact_phone": _l("Kontakt-Telefon"),
+    "contact_public": _l("Kontakt öffentlich"), "featured": _l("Auf der Startseite"),
+    "moderation_comment": _l("Kommentar der Moderation"), "published_at": _l("Veröffentlicht am"),
+    "themes": _l("Themen"), "workshops": _l("Workshops"),
 }
 
 
@@ -201,4 +220,4 @@ def changes(entry: AuditEntry) -> list[Change]:
     after = entry.after if isinstance(entry.after, dict) else {}
     keys = list(dict.fromkeys([*before, *after]))
     return [Change(str(KEY_LABELS.get(key, key)), show(before.get(key)) if key in before else "",
-                   show(after.get(key)) if key in after else "") for key in keys]
+                   show(after.get(key)) if key in after else "", key) for key in keys]

@@ -2,12 +2,15 @@
 
 Every error is JSON: ``{"error": {"code", "message", "fields"?}}`` (``fields`` maps
 a field name to a German message; 422 only). The personal link of a registration
-never appears in an answer: it only ever travels by e-mail.
+never appears in an answer: it only ever travels by e-mail. The request body and
+every answer go through the pydantic models of ``api_schemas``, which are what the
+OpenAPI document shows.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
+from pydantic import ValidationError as SchemaError
 
 from events import formatting
 from events.extensions import csrf, db, limiter
@@ -15,15 +18,21 @@ from events.services import catalogue, seats
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import InvalidInput, NotFound
-from events.web.api_common import NOT_AN_OBJECT, SCHEMA_MESSAGES, json_body, json_errors
+from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
+from events.web.api_models import answer
+from events.web.api_schemas import (
+    NewRegistration,
+    Programme,
+    RegistrationRequest,
+    RepeatedRegistration,
+    Workshop,
+    WorkshopList,
+)
 from events.web.common import registration_limit
 from events.web.openapi import openapi_document
 
 bp = json_errors(Blueprint("api", __name__, url_prefix="/api"))
 csrf.exempt(bp)  # no cookie-based authority here; the body is JSON, not a form
-
-TEXT_FIELDS = ("name", "email", "municipality", "role", "remarks", "accessibility_needs")
-BOOL_FIELDS = ("consent", "accessibility_consent")
 
 
 def workshop_json(item: Availability) -> dict:
@@ -57,7 +66,7 @@ def workshop_json(item: Availability) -> dict:
 @bp.get("/v1/workshops")
 def list_workshops():
     items = catalogue.list_workshops(theme_slug=request.args.get("theme") or None)
-    return jsonify(workshops=[workshop_json(item) for item in items])
+    return jsonify(answer(WorkshopList, {"workshops": [workshop_json(item) for item in items]}))
 
 
 @bp.get("/v1/workshops/<int:workshop_id>")
@@ -66,7 +75,7 @@ def get_workshop(workshop_id: int):
     item = catalogue.get_workshop(workshop_id)
     if item is None:
         raise NotFound()
-    return jsonify(workshop_json(item))
+    return jsonify(answer(Workshop, workshop_json(item)))
 
 
 @bp.get("/v1/programme")
@@ -74,39 +83,30 @@ def programme():
     figures = catalogue.programme_figures()
     if figures is None:
         raise NotFound("Es ist noch kein Programm angelegt.")
-    return jsonify(
-        name=figures.programme.name,
-        capacity=figures.programme.capacity,
-        participants=figures.participants,
-        places_left=figures.places_left,
-    )
+    return jsonify(answer(Programme, {
+        "name": figures.programme.name, "capacity": figures.programme.capacity,
+        "participants": figures.participants, "places_left": figures.places_left}))
 
 
 def applicant_from_json(data) -> Applicant:
     """Check the body's shape and content; raise ``InvalidInput`` naming every bad field.
 
-    Types are checked here (JSON has them, forms do not); the content rules are
-    the service's own ``validate``, asked here too so that one answer names every
-    problem at once. The service checks again before it writes.
+    Types and unknown fields are the model's (``RegistrationRequest``; JSON has types,
+    forms do not); the content rules are the service's own ``validate``, asked here
+    too, on the fields of a fitting type, so that one answer names every problem at
+    once. The service checks again before it writes.
     """
     if not isinstance(data, dict):
         raise InvalidInput({"body": NOT_AN_OBJECT})
-    errors: dict[str, str] = {}
-    values: dict = {}
-    for name in TEXT_FIELDS:
-        value = data.get(name)
-        if value is not None and not isinstance(value, str):
-            errors[name] = SCHEMA_MESSAGES["string_type"]
-        values[name] = value if isinstance(value, str) else ""
-    for name in BOOL_FIELDS:
-        value = data.get(name, False)
-        if not isinstance(value, bool):
-            errors[name] = SCHEMA_MESSAGES["bool_type"]
-        values[name] = value is True
-    for name in sorted(set(data) - set(TEXT_FIELDS) - set(BOOL_FIELDS)):
-        errors[name] = SCHEMA_MESSAGES["extra_forbidden"]
-    applicant = Applicant(**values)
-    errors = {**validate(applicant.cleaned()), **errors}  # a type error says more
+    type_errors: dict[str, str] = {}
+    try:
+        body = RegistrationRequest.model_validate(data)
+    except SchemaError as error:
+        type_errors = schema_fields(error)
+        body = RegistrationRequest.model_validate(
+            {name: value for name, value in data.items() if name not in type_errors})
+    applicant = body.applicant()
+    errors = {**validate(applicant.cleaned()), **type_errors}  # a type error says more
     if errors:
         raise InvalidInput(errors)
     return applicant
@@ -133,6 +133,7 @@ def register(workshop_id: int):
     }
     if result.status.value == "pending" and result.registration.expires_at:
         body["confirm_by"] = formatting.isoformat_local(result.registration.expires_at)
+    body = answer(NewRegistration if result.created else RepeatedRegistration, body)
     db.session.commit()
     return jsonify(body), 201 if result.created else 200
 

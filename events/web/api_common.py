@@ -16,6 +16,7 @@ from werkzeug.exceptions import BadRequest
 
 from events.extensions import db
 from events.services.errors import DomainError
+from events.web.api_models import Error, answer
 
 #: pydantic's error type → the German message a field shows.
 SCHEMA_MESSAGES = {
@@ -48,11 +49,12 @@ class InvalidJson(DomainError):
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
                    headers: dict | None = None):
-    """The JSON error answer; messages (lazy ones too) become plain text."""
-    body = {"error": {"code": code, "message": str(message)}}
+    """The JSON error answer (an ``api_models.Error``); messages (lazy ones too) become
+    plain text."""
+    error = {"code": code, "message": str(message)}
     if fields:
-        body["error"]["fields"] = {key: str(value) for key, value in fields.items()}
-    return jsonify(body), status, headers or {}
+        error["fields"] = {key: str(value) for key, value in fields.items()}
+    return jsonify(answer(Error, {"error": error})), status, headers or {}
 
 
 def domain_error(error: DomainError):

@@ -14,6 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from events.extensions import db, limiter
+from events.web.api_models import answer
+from events.web.api_schemas import Health
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -28,9 +30,9 @@ def healthz():
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.error("health check: database unreachable: %s", type(exc).__name__)
-        response = jsonify(status="error", database="unreachable")
+        response = jsonify(answer(Health, {"status": "error", "database": "unreachable"}))
         response.status_code = 503
     else:
-        response = jsonify(status="ok", database="ok")
+        response = jsonify(answer(Health, {"status": "ok", "database": "ok"}))
     response.headers["Cache-Control"] = "no-store"
     return response

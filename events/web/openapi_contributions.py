@@ -6,7 +6,7 @@ come from ``ContributionQuery``, the answer schemas from ``ContributionList`` an
 from __future__ import annotations
 
 from events.web.api_contributions import ContributionDetail, ContributionList, ContributionQuery
-from events.web.openapi_parts import _error, _json, _ref, unavailable
+from events.web.openapi_parts import _error, _json, ref, unavailable
 
 REF = "#/components/schemas/{model}"
 
@@ -45,7 +45,7 @@ PATHS = {
         "parameters": _parameters(),
         "responses": {
             "200": _json("One page of examples, the total and the hits per filter value",
-                         _ref("ContributionList")),
+                         ref("ContributionList")),
             "422": _error("A parameter is invalid (unknown theme or federal state, page out "
                           "of range, query too long); one German message each",
                           "invalid_input", fields=True),
@@ -57,7 +57,7 @@ PATHS = {
         "summary": "One published practice example with its workshops and documents",
         "parameters": [CONTRIBUTION_ID],
         "responses": {
-            "200": _json("The example", _ref("ContributionDetail")),
+            "200": _json("The example", ref("ContributionDetail")),
             "404": _error("Unknown or not published", "not_found"),
             "503": unavailable(),
         },

@@ -5,7 +5,7 @@ document and the validation cannot drift apart. Merged by ``openapi.openapi_docu
 from __future__ import annotations
 
 from events.web.api_contributions_submit import ContributionRequest
-from events.web.openapi_parts import RETRY_AFTER, _error, _json, _ref, unavailable
+from events.web.openapi_parts import RETRY_AFTER, _error, _json, ref, unavailable
 
 SCHEMAS = {
     "ContributionRequest": ContributionRequest.model_json_schema(),
@@ -33,10 +33,10 @@ PATHS = {
                        "moderation. Unconfirmed submissions are deleted after 7 days. "
                        "Rate-limited per client address (RATELIMIT_REGISTRATION).",
         "requestBody": {"required": True, "content": {"application/json": {
-            "schema": _ref("ContributionRequest")}}},
+            "schema": ref("ContributionRequest")}}},
         "responses": {
             "202": _json("Accepted: waits for the e-mail to be confirmed, then for "
-                         "moderation", _ref("ContributionAccepted")),
+                         "moderation", ref("ContributionAccepted")),
             "400": _error("The body is not valid JSON", "invalid_json"),
             "415": _error("The body is not JSON", "unsupported_media_type"),
             "422": _error("Invalid fields, one German message each", "invalid_input",

@@ -19,11 +19,20 @@ from flask_babel import gettext as _
 
 from events import formatting
 from events.extensions import csrf, db
+from events.models import RegistrationStatus
 from events.services import accounts as accounts_service
 from events.services import api_tokens, catalogue, permissions, registration_queries
 from events.services.errors import InvalidInput
 from events.services.registration_queries import Row
 from events.web.api_common import error_response, json_errors
+from events.web.api_models import answer
+from events.web.organiser.api_schemas import (
+    AccountList,
+    IncludeQuery,
+    RegistrationPage,
+    RegistrationsQuery,
+    WorkshopRegistrations,
+)
 
 log = logging.getLogger(__name__)
 bp = json_errors(Blueprint("organiser_api", __name__, url_prefix="/api/v1/organiser"))
@@ -107,14 +116,25 @@ def registration_json(row: Row, accessibility: bool) -> dict:
     return body
 
 
-def _include_accessibility() -> bool:
-    """``?include=accessibility``; any other value of ``include`` is a 422."""
+def _include() -> IncludeQuery:
+    """``?include=accessibility`` (also in a comma list); any other value is a 422."""
     values = [part for raw in request.args.getlist("include") for part in raw.split(",")
               if part.strip()]
     unknown = [value for value in values if value.strip() != "accessibility"]
     if unknown:
         raise InvalidInput({"include": _("Erlaubt ist nur „accessibility“.")})
-    return bool(values)
+    return IncludeQuery(include="accessibility" if values else None)
+
+
+def _registrations_query() -> RegistrationsQuery:
+    """The list's parameters: the service's rules and German messages (422 naming each
+    bad one), then the documented model (a drift between the two fails loudly)."""
+    include = _include().include
+    status, q, page, per_page = registration_queries.parse_filters(
+        request.args.get("status"), request.args.get("q"), request.args.get("page"),
+        request.args.get("per_page"))
+    return RegistrationsQuery(include=include, status=status.value if status else None, q=q,
+                              page=page, per_page=per_page)
 
 
 def _health_data_notice(accessibility: bool) -> dict:
@@ -132,15 +152,15 @@ def _health_data_notice(accessibility: bool) -> dict:
 def workshop_registrations(workshop_id: int):
     """Every registration of one workshop (drafts too); 404 for an unknown id,
     422 for an unknown ``include``."""
-    accessibility = _include_accessibility()
+    accessibility = _include().include is not None
     workshop, rows = registration_queries.workshop(workshop_id, accessibility=accessibility)
-    body = {
+    body = answer(WorkshopRegistrations, {
         "workshop": {"id": workshop.id, "title": workshop.title,
                      "starts_at": _iso(workshop.starts_at), "ends_at": _iso(workshop.ends_at),
                      "status": workshop.status.value, "capacity": workshop.capacity},
         "registrations": [registration_json(row, accessibility) for row in rows],
         **_health_data_notice(accessibility),
-    }
+    })
     db.session.commit()  # last_used_at of the token
     return jsonify(body)
 
@@ -149,19 +169,17 @@ def workshop_registrations(workshop_id: int):
 def registrations():
     """Registrations across the programme: ``status``, ``q``, ``page``, ``per_page``;
     422 naming each bad parameter."""
-    accessibility = _include_accessibility()
-    status, q, page, per_page = registration_queries.parse_filters(
-        request.args.get("status"), request.args.get("q"), request.args.get("page"),
-        request.args.get("per_page"))
+    query = _registrations_query()
+    accessibility = query.include is not None
     result = registration_queries.programme(
-        catalogue.current_programme(), status=status, q=q, page=page, per_page=per_page,
-        accessibility=accessibility)
-    body = {
+        catalogue.current_programme(), status=query.status and RegistrationStatus(query.status),
+        q=query.q, page=query.page, per_page=query.per_page, accessibility=accessibility)
+    body = answer(RegistrationPage, {
         "registrations": [registration_json(row, accessibility) for row in result.rows],
         "page": result.page, "per_page": result.per_page, "total": result.total,
         "pages": result.pages,
         **_health_data_notice(accessibility),
-    }
+    })
     db.session.commit()
     return jsonify(body)
 
@@ -170,11 +188,11 @@ def registrations():
 def accounts():
     """The back-office accounts (admins only: ``manage_accounts``)."""
     rows = accounts_service.all_accounts()
-    body = {"accounts": [{
+    body = answer(AccountList, {"accounts": [{
         "id": organiser.id, "name": organiser.name, "email": organiser.email,
         "role": organiser.role.value, "active": organiser.active,
         "invitation_open": not organiser.password_hash,
         "last_login_at": _iso(organiser.last_login_at),
-    } for organiser in rows]}
+    } for organiser in rows]})
     db.session.commit()
     return jsonify(body)

@@ -11,6 +11,8 @@ taken by the form.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic import ValidationError as SchemaError
@@ -20,6 +22,7 @@ from events.services import contributions
 from events.services.contribution_input import Submission
 from events.services.errors import InvalidInput
 from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
+from events.web.api_models import Answer, answer
 from events.web.common import registration_limit
 
 bp = json_errors(Blueprint("api_contributions_submit", __name__, url_prefix="/api"))
@@ -66,6 +69,16 @@ class ContributionRequest(BaseModel):
                           links="\n".join(data["links"]))
 
 
+class ContributionAccepted(Answer):
+    """202: the contribution waits for its e-mail address to be confirmed."""
+
+    id: int
+    state: Literal["submitted"]
+    verified: Literal[False] = Field(description="The e-mail address still has to be "
+                                                 "confirmed through the mailed link")
+    message: str = Field(description="German, for people")
+
+
 def parse(data) -> ContributionRequest:
     """The body as a ``ContributionRequest``; ``InvalidInput`` naming every bad field."""
     if not isinstance(data, dict):
@@ -82,5 +95,6 @@ def submit():
     """202 accepted (verify by e-mail), 400 bad JSON, 415 not JSON, 422 fields, 429."""
     contribution = contributions.submit(parse(json_body()).submission())
     db.session.commit()
-    return jsonify({"id": contribution.id, "state": contribution.state.value,
-                    "verified": False, "message": ACCEPTED_MESSAGE}), 202
+    return jsonify(answer(ContributionAccepted, {
+        "id": contribution.id, "state": contribution.state.value, "verified": False,
+        "message": ACCEPTED_MESSAGE})), 202

@@ -6,19 +6,7 @@ come from ``ContributionQuery``, the answer schemas from ``ContributionList`` an
 from __future__ import annotations
 
 from events.web.api_contributions import ContributionDetail, ContributionList, ContributionQuery
-from events.web.openapi_parts import _error, _json, ref, unavailable
-
-REF = "#/components/schemas/{model}"
-
-
-def _schemas(*models) -> dict:
-    """Each model's JSON schema and its nested models', as components."""
-    schemas: dict = {}
-    for model in models:
-        schema = model.model_json_schema(ref_template=REF, mode="serialization")
-        schemas.update(schema.pop("$defs", {}))
-        schemas[model.__name__] = schema
-    return schemas
+from events.web.openapi_parts import _error, _json, components, ref, unavailable
 
 
 def _parameters() -> list[dict]:
@@ -29,7 +17,7 @@ def _parameters() -> list[dict]:
             for name, prop in schema["properties"].items()]
 
 
-SCHEMAS = _schemas(ContributionList, ContributionDetail)
+SCHEMAS = components(ContributionList, ContributionDetail)
 
 CONTRIBUTION_ID = {"name": "contribution_id", "in": "path", "required": True,
                    "schema": {"type": "integer"}}

@@ -1,27 +1,22 @@
 """OpenAPI of ``POST /api/v1/contributions``: the request schema is the pydantic model
-that validates the body (``api_contributions_submit.ContributionRequest``), so the
-document and the validation cannot drift apart. Merged by ``openapi.openapi_document``."""
+that validates the body (``api_contributions_submit.ContributionRequest``) and the
+answer's the model that builds it (``ContributionAccepted``), so the document and the
+code cannot drift apart. Merged by ``openapi.openapi_document``."""
 
 from __future__ import annotations
 
-from events.web.api_contributions_submit import ContributionRequest
-from events.web.openapi_parts import RETRY_AFTER, _error, _json, ref, unavailable
+from events.web.api_contributions_submit import ContributionAccepted, ContributionRequest
+from events.web.openapi_parts import (
+    RETRY_AFTER,
+    _error,
+    _json,
+    components,
+    ref,
+    unavailable,
+)
 
-SCHEMAS = {
-    "ContributionRequest": ContributionRequest.model_json_schema(),
-    "ContributionAccepted": {
-        "type": "object",
-        "required": ["id", "state", "verified", "message"],
-        "additionalProperties": False,
-        "properties": {
-            "id": {"type": "integer"},
-            "state": {"const": "submitted"},
-            "verified": {"const": False, "description": "The e-mail address still has to be "
-                                                        "confirmed through the mailed link"},
-            "message": {"type": "string", "description": "German, for people"},
-        },
-    },
-}
+SCHEMAS = {"ContributionRequest": ContributionRequest.model_json_schema(),
+           **components(ContributionAccepted)}
 
 PATHS = {
     "/api/v1/contributions": {"post": {

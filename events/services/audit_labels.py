@@ -111,3 +111,31 @@ def group_order(prefix: str) -> tuple[int, str]:
     prefix = prefix.removesuffix(".")
     keys = list(GROUPS)
     return (keys.index(prefix) if prefix in keys else len(keys), prefix)
+
+
+#: German names of stored values, per key (and per object type where a key means
+#: different things: a workshop's and a registration's ``status``).
+VALUES = {
+    ("registration", "status"): {
+        "pending": _l("reserviert"), "confirmed": _l("bestätigt"),
+        "waitlisted": _l("Warteliste"), "cancelled": _l("storniert"),
+        "expired": _l("verfallen")},
+    ("workshop", "status"): {
+        "draft": _l("Entwurf"), "published": _l("veröffentlicht"), "cancelled": _l("abgesagt")},
+    ("", "state"): {
+        "submitted": _l("eingereicht"), "published": _l("veröffentlicht"),
+        "returned": _l("zurückgegeben"), "withdrawn": _l("zurückgezogen")},
+    ("", "role"): {"admin": _l("Admin"), "organiser": _l("Organisation")},
+    ("", "audience"): {
+        "confirmed": _l("alle Bestätigten"), "waitlisted": _l("alle auf der Warteliste"),
+        "selection": _l("ausgewählte Personen"),
+        "certificates": _l("Teilnahmebescheinigungen")},
+    ("", "source"): {"public": _l("öffentliches Formular"), "organiser": _l("Verwaltung")},
+    ("", "revision_state"): {"rejected": _l("abgelehnt"), "accepted": _l("übernommen")},
+}
+
+
+def value_label(object_type: str, key: str, value: object) -> str | None:
+    """The German name of a stored value (``"confirmed"`` → ``"bestätigt"``), or None."""
+    names = VALUES.get((object_type, key)) or VALUES.get(("", key)) or {}
+    return str(names[value]) if isinstance(value, str) and value in names else None

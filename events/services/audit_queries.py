@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 from events import formatting
 from events.extensions import db
 from events.models import AuditEntry, Organiser
+from events.services import audit_labels
 
 PER_PAGE = 50
 MAX_ID = 2**31 - 1
@@ -215,9 +216,17 @@ def show(value) -> str:
 
 
 def changes(entry: AuditEntry) -> list[Change]:
-    """Every key of before/after (in the order recorded), with both sides shown."""
+    """Every key of before/after (in the order recorded), with both sides shown; known
+    values by their German name with the stored value in brackets."""
     before = entry.before if isinstance(entry.before, dict) else {}
     after = entry.after if isinstance(entry.after, dict) else {}
     keys = list(dict.fromkeys([*before, *after]))
-    return [Change(str(KEY_LABELS.get(key, key)), show(before.get(key)) if key in before else "",
-                   show(after.get(key)) if key in after else "", key) for key in keys]
+
+    def side(values: dict, key: str) -> str:
+        if key not in values:
+            return ""
+        name = audit_labels.value_label(entry.object_type, key, values[key])
+        return f"{name} ({values[key]})" if name else show(values[key])
+
+    return [Change(str(KEY_LABELS.get(key, key)), side(before, key), side(after, key), key)
+            for key in keys]

@@ -110,11 +110,13 @@ def local(moment):
 def workshop_form(theme, starts=None, **fields) -> dict:
     starts = starts or utcnow() + timedelta(days=30)
     day, clock = local(starts)
-    _end_day, end_clock = local(starts + timedelta(hours=3))
+    end_day, end_clock = local(starts + timedelta(hours=3))
     data = {
         "title": "Übergänge gestalten: Ärger & Straße", "theme_id": str(theme.id),
         "description": "Was Kommunen tun können.", "starts_at_date": day,
-        "starts_at_time": clock, "ends_at_date": "", "ends_at_time": end_clock,
+        "starts_at_time": clock,
+        # the end's own date: a start after 21:00 Berlin time ends the next day
+        "ends_at_date": end_day if end_day != day else "", "ends_at_time": end_clock,
         "venue_name": "Rathaus Köln", "venue_address": "Rathausplatz 2, 50667 Köln",
         "online_url": "", "capacity": "12", "registration_opens_at": "",
         "registration_closes_at": "",
@@ -425,7 +427,7 @@ def test_shifting_by_weeks_keeps_the_wall_clock_across_dst(app):
     ({"title": "   \x00 "}, "title", "Bitte geben Sie einen Titel an."),
     ({"title": "x" * 201}, "title", "höchstens 200 Zeichen"),
     ({"theme_id": "99999999999999999999"}, "theme_id", "Bitte wählen Sie ein Thema."),
-    ({"ends_at_time": "06:00", "starts_at_time": "10:00"}, "ends_at_time",
+    ({"ends_at_time": "06:00", "starts_at_time": "10:00", "ends_at_date": ""}, "ends_at_time",
      "Das Ende muss nach dem Beginn liegen."),
     ({"capacity": "abc"}, "capacity", "ganze Zahl"),
     ({"capacity": "-1"}, "capacity", "keine negative Zahl"),

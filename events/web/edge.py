@@ -3,8 +3,9 @@
 - Integers in URL paths are bounded to what the databases hold (64 bits): a larger
   number is simply a page that does not exist (404), never an overflow deep inside.
 - Path segments with control characters (NUL above all: PostgreSQL refuses it in text)
-  are 404; query parameters with them are refused with a message naming the parameter
-  (422; JSON on the API), whatever the view would have done with them.
+  are 404. On the JSON API, query parameters with them are refused with a 422 naming the
+  parameter, whatever the view would have done with them; the HTML pages' forms and
+  filters explain such values next to their own fields.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ def install_converters(app: Flask) -> None:
 
 
 def refuse_unstorable_text() -> None:
-    """``before_request``: 404 for such path segments, 422 for such query parameters."""
+    """``before_request``: 404 for such path segments, 422 for such API query parameters."""
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and UNSTORABLE.search(value):
             abort(404)
+    if not request.path.startswith("/api/"):
+        return
     bad = sorted({name for name, value in request.args.items(multi=True)
                   if UNSTORABLE.search(value) or UNSTORABLE.search(name)})
     if bad:

@@ -477,3 +477,92 @@ def test_submitting_a_practice_example_with_the_keyboard_alone(live_server, brow
         Contribution.title == "Lotsenprojekt für Neuzugewanderte"))
     assert stored is not None and stored.federal_state == "Hessen"
     assert stored.body_kind.value == "landkreis" and [t.id for t in stored.themes] == [world.theme]
+
+
+# --- phones: a one-row menu, tables as cards ----------------------------------------------
+
+#: the lists that were wider than a phone (their columns scrolled off screen in their box)
+CARD_TABLES = [("uebersicht", "/organiser/", "table.app-dashboard-workshops"),
+               ("workshops", "/organiser/workshops/", "table.app-workshops-table"),
+               ("moderation", "/organiser/praxisbeispiele/?status=all", "main table"),
+               ("konten", "/organiser/konten/", "main table")]
+
+
+def fits(page, selector: str) -> dict:
+    """The table's scrolling box: its widths, and whether the table is drawn as cards."""
+    return page.eval_on_selector(selector, """table => {
+        const box = table.closest('.app-table-wrap') || table.parentElement;
+        return {scroll: box.scrollWidth, client: box.clientWidth,
+                cards: getComputedStyle(table.querySelector('tbody tr')).display === 'block',
+                rows: table.querySelectorAll('tbody tr').length};
+    }""")
+
+
+def test_phone_menu_is_one_row_and_wide_tables_become_cards(live_server, browser, world):
+    base = live_server.url
+    page = new_page(browser, PHONE)
+    failures = []
+    try:
+        log_in(page, base, world.admin)
+        for name, path, table in CARD_TABLES + [("protokoll", "/organiser/protokoll/", None)]:
+            page.goto(base + path)
+            nav = page.locator("nav.app-admin-nav")
+            height = nav.bounding_box()["height"]
+            assert height <= 80, f"{name}: the menu takes {height}px before it is opened"
+            assert page.locator(".app-admin-nav__list--row").is_hidden()
+            if table:
+                box = fits(page, table)
+                assert box["rows"] >= 1 and box["cards"], f"{name}: {box}"
+                assert box["scroll"] <= box["client"], f"{name}: scrolls inside its box {box}"
+                # every cell names its column (the header stays in the table for screen readers)
+                unlabelled = page.eval_on_selector(table, """t => [...t.querySelectorAll(
+                    'tbody td')].filter(td => !td.dataset.label).length""")
+                assert unlabelled == 0, f"{name}: {unlabelled} cells without data-label"
+                snapshot = page.locator(table).aria_snapshot()
+                assert "columnheader" in snapshot and "rowheader" in snapshot, snapshot[:400]
+                # the visible labels are decoration: a cell is not read as "Status Status …"
+                assert "- cell " in snapshot and not re.search(
+                    r'cell "(Thema|Termin|Status|Kapazität|Kommune|Rolle|E-Mail-Adresse)\b',
+                    snapshot), snapshot
+            failures += check_quietly(page, f"{name} (Karten)", 390)
+            shoot(page, f"{name}-karten", 390)
+
+        # the menu opens with the keyboard; the current page is marked in it and in the summary
+        page.goto(f"{base}/organiser/protokoll/")
+        summary = page.locator(".app-admin-nav__summary")
+        assert "Protokoll" in summary.inner_text()
+        tab_to(page, ".app-admin-nav__summary", limit=10)
+        page.keyboard.press("Enter")
+        menu = page.locator(".app-admin-nav__list--menu")
+        assert menu.is_visible()
+        current = menu.locator("a[aria-current=page]")
+        assert current.inner_text() == "Protokoll" and current.is_visible()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.matches('.app-admin-nav__list--menu a')"), \
+            focused(page)
+        ring = page.evaluate("""() => {
+            const style = getComputedStyle(document.activeElement);
+            return [style.outlineStyle, style.outlineColor];
+        }""")
+        # (the header's white ring once sat invisibly on the light menu)
+        assert ring[0] != "none" and ring[1] != "rgb(255, 255, 255)", ring
+        failures += check_quietly(page, "Menü offen", 390)
+        shoot(page, "menue-offen", 390)
+    finally:
+        page.context.close()
+
+    # wide screens: the row of links, no "Menü"; the tables are real tables again
+    page = new_page(browser, DESKTOP)
+    try:
+        log_in(page, base, world.admin)
+        for name, path, table in CARD_TABLES + [("protokoll", "/organiser/protokoll/", None)]:
+            page.goto(base + path)
+            assert page.locator(".app-admin-nav__menu").is_hidden()
+            assert page.locator(".app-admin-nav__list--row a[aria-current=page]").is_visible()
+            if table:
+                assert not fits(page, table)["cards"], name
+            failures += check_quietly(page, f"{name} (breit)", 1280)
+            shoot(page, f"{name}-breit", 1280)
+    finally:
+        page.context.close()
+    assert not failures, "\n".join(failures)

@@ -37,6 +37,7 @@ target_db = current_app.extensions['migrate'].db
 # Every table, whatever the app happened to import: a model module that nobody
 # imported would be invisible to autogenerate (cookiecutter-flask #149).
 import events.models  # noqa: E402,F401
+
 # The search index (FTS5 / tsvector, migration 0006) has no model: autogenerate skips it.
 from events.search_index import include_name  # noqa: E402
 

@@ -21,6 +21,7 @@ from events.models.people import (
     normalise_email,
 )
 from events.models.programme import Programme, Theme, Workshop, WorkshopStatus
+from events.models.second_factor import RecoveryCode, SecuritySetting
 from events.models.types import UTCDateTime, utcnow
 
 __all__ = [
@@ -43,6 +44,8 @@ __all__ = [
     "OutboxStatus",
     "Participant",
     "Programme",
+    "RecoveryCode",
+    "SecuritySetting",
     "Registration",
     "RegistrationStatus",
     "Theme",

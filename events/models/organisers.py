@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
@@ -41,6 +41,12 @@ class Organiser(db.Model):
     reset_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Base32 TOTP secret of the second factor; empty when the account has none.
+    totp_secret: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    #: When the second factor was switched on (None: off).
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The last TOTP time step accepted: a code is good once (no replay within its window).
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="organiser")
 
@@ -60,6 +66,10 @@ class Organiser(db.Model):
     @property
     def is_anonymous(self) -> bool:
         return False
+
+    @property
+    def has_second_factor(self) -> bool:
+        return bool(self.totp_secret) and self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         """Id and session version: a raised version ends every older session."""

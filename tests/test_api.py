@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from events.extensions import db
 from events.models import (
     OutboxMessage,
+    Participant,
     Registration,
     RegistrationStatus,
     Theme,
@@ -21,6 +22,7 @@ from events.models import (
     utcnow,
 )
 from events.services import tokens
+from events.web.api_schemas import ACCEPTED_MESSAGE
 from tests.api_support import INVALID_BODIES, body, upcoming
 
 WORKSHOP_FIELDS = {
@@ -122,7 +124,7 @@ def test_availability_counts_held_seats_and_the_waiting_list(client, workshop):
     before = client.get(f"/api/v1/workshops/{item.id}").json
     assert (before["capacity"], before["seats_left"], before["waitlist_length"]) == (2, 2, 0)
     for n in (1, 2, 3):
-        assert post(client, item.id, body(n)).status_code == 201
+        assert post(client, item.id, body(n)).status_code == 202
     after = client.get(f"/api/v1/workshops/{item.id}").json
     assert (after["seats_left"], after["waitlist_length"]) == (0, 1)
     assert after["registration_open"] is True  # a full workshop stays open: waiting list
@@ -152,12 +154,12 @@ def test_programme_counts_distinct_people_holding_a_seat(client, programme, work
     a, b = workshop(capacity=2), workshop(capacity=5)
     assert client.get("/api/v1/programme").json == {
         "name": "Workshopreihe", "capacity": 5, "participants": 0, "places_left": 5}
-    assert post(client, a.id, body(1)).status_code == 201
+    assert post(client, a.id, body(1)).status_code == 202
     # the same person (e-mail in other case and with spaces) in a second workshop
-    assert post(client, b.id, body(email="  PERSON1@Kommune.example ")).status_code == 201
-    assert post(client, a.id, body(2)).status_code == 201
-    waiting = post(client, a.id, body(3))  # a is full: waits, holds no seat
-    assert waiting.json["status"] == "waitlisted"
+    assert post(client, b.id, body(email="  PERSON1@Kommune.example ")).status_code == 202
+    assert post(client, a.id, body(2)).status_code == 202
+    assert post(client, a.id, body(3)).status_code == 202  # a is full: waits, holds no seat
+    assert stored_status("person3@kommune.example") == RegistrationStatus.waitlisted
     assert client.get("/api/v1/programme").json == {
         "name": "Workshopreihe", "capacity": 5, "participants": 2, "places_left": 3}
 
@@ -170,49 +172,50 @@ def test_programme_404_before_one_exists(client):
 # --- registering ------------------------------------------------------------------------
 
 
+def stored_status(email: str, workshop_id: int | None = None) -> RegistrationStatus:
+    """The status in the database: the answer no longer tells it (issue 13)."""
+    query = (select(Registration.status).join(Participant)
+             .where(Participant.email == email))
+    if workshop_id is not None:
+        query = query.where(Registration.workshop_id == workshop_id)
+    return db.session.scalars(query).one()
+
+
 @pytest.mark.backends
-def test_new_registration_is_pending_201(app, client, workshop):
+def test_new_registration_is_pending_202_with_the_fixed_body(app, client, workshop):
     assert app.config.get("WTF_CSRF_ENABLED", True)  # the API is exempt, the forms are not
     item = workshop(capacity=2)
     response = post(client, item.id, body(1))
-    assert response.status_code == 201
-    data = response.get_json()
-    assert (data["status"], data["waitlist_position"], data["created"]) == \
-        ("pending", None, True)
-    assert "bestätigen" in data["message"]
-    confirm_by = datetime.fromisoformat(data["confirm_by"])
-    assert confirm_by.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
+    assert response.status_code == 202
+    assert response.get_json() == {"status": "accepted", "message": ACCEPTED_MESSAGE}
+    assert "E-Mail" in ACCEPTED_MESSAGE
     stored = db.session.scalars(select(Registration)).one()
-    assert stored.status == RegistrationStatus.pending and stored.expires_at == confirm_by
+    assert stored.status == RegistrationStatus.pending and stored.expires_at is not None
     assert mail_kinds() == ["confirm_request"]
 
 
 @pytest.mark.backends
-def test_full_workshop_waitlists_201_with_position(client, workshop):
+def test_full_workshop_waitlists_and_the_mail_says_so(client, workshop):
     item = workshop(capacity=1)
-    assert post(client, item.id, body(1)).json["status"] == "pending"
-    second, third = post(client, item.id, body(2)), post(client, item.id, body(3))
-    assert second.status_code == third.status_code == 201
-    assert (second.json["status"], second.json["waitlist_position"]) == ("waitlisted", 1)
-    assert (third.json["status"], third.json["waitlist_position"]) == ("waitlisted", 2)
-    assert "confirm_by" not in third.json and "Platz 2" in third.json["message"]
+    answers = [post(client, item.id, body(n)) for n in (1, 2, 3)]
+    assert {(a.status_code, a.get_data()) for a in answers} == {
+        (202, answers[0].get_data())}
+    assert [stored_status(f"person{n}@kommune.example") for n in (1, 2, 3)] == [
+        RegistrationStatus.pending, RegistrationStatus.waitlisted, RegistrationStatus.waitlisted]
     assert mail_kinds() == ["confirm_request", "waitlisted", "waitlisted"]
+    third = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
+    assert "Platz 2" in third.body_text
 
 
 @pytest.mark.backends
-def test_repeated_registration_answers_200_with_the_current_status(client, workshop):
+def test_repeated_registration_answers_the_same_and_mails_the_link(client, workshop):
     item = workshop(capacity=1)
     first = post(client, item.id, body(1))
-    waiting = post(client, item.id, body(2))
+    post(client, item.id, body(2))
     again = post(client, item.id, body(email=" Person1@KOMMUNE.example"))
-    assert again.status_code == 200
-    assert (again.json["status"], again.json["created"]) == ("pending", False)
-    assert again.json["confirm_by"] == first.json["confirm_by"]
-    assert "bereits angemeldet" in again.json["message"]
     waiting_again = post(client, item.id, body(2))
-    assert waiting_again.status_code == 200
-    assert (waiting_again.json["status"], waiting_again.json["waitlist_position"]) == \
-        ("waitlisted", waiting.json["waitlist_position"])
+    assert first.status_code == again.status_code == waiting_again.status_code == 202
+    assert first.get_data() == again.get_data() == waiting_again.get_data()
     assert count(Registration) == 2
     # the link went to the mailbox again, never into the answer
     assert mail_kinds() == ["confirm_request", "waitlisted", "link_again", "link_again"]
@@ -225,7 +228,7 @@ def test_the_personal_link_never_appears_in_an_answer(client, workshop):
                post(client, item.id, body(1)), post(client, item.id, body(2)),
                client.get("/api/v1/workshops"), client.get(f"/api/v1/workshops/{item.id}"),
                client.get("/api/v1/programme")]
-    assert [a.status_code for a in answers] == [201, 201, 200, 200, 200, 200, 200]
+    assert [a.status_code for a in answers] == [202, 202, 202, 202, 200, 200, 200]
     secrets = []
     for registration in db.session.scalars(select(Registration)):
         token = tokens.token_for(registration)
@@ -329,7 +332,7 @@ LIMITED = {"RATELIMIT_ENABLED": True, "RATELIMIT_REGISTRATION": "3 per minute",
 def test_registration_posts_are_rate_limited_per_address_429(client, workshop):
     item = workshop(capacity=10)
     answers = [post(client, item.id, body(n)).status_code for n in range(1, 5)]
-    assert answers == [201, 201, 201, 429]
+    assert answers == [202, 202, 202, 429]
     limited = post(client, item.id, body(9))
     error = assert_error(limited, 429, "rate_limited")
     assert "zu viele" in error["message"].lower() or "viele Anfragen" in error["message"]
@@ -338,7 +341,7 @@ def test_registration_posts_are_rate_limited_per_address_429(client, workshop):
     # reading is not limited, and another address has its own budget
     assert client.get("/api/v1/workshops").status_code == 200
     other = post(client, item.id, body(10), environ_base={"REMOTE_ADDR": "192.0.2.7"})
-    assert other.status_code == 201
+    assert other.status_code == 202
 
 
 @pytest.mark.parametrize("config_overrides", [{**LIMITED, "RATELIMIT_ENABLED": False}],
@@ -346,4 +349,4 @@ def test_registration_posts_are_rate_limited_per_address_429(client, workshop):
 def test_no_429_when_rate_limiting_is_disabled(client, workshop):
     item = workshop(capacity=10)
     answers = [post(client, item.id, body(n)).status_code for n in range(1, 8)]
-    assert answers == [201] * 7
+    assert answers == [202] * 7

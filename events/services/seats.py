@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from events.extensions import db
 from events.models import (
@@ -162,10 +163,11 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
                Registration.participant_id == participant.id)
         .execution_options(populate_existing=True)
     )
+    # decided before the row changes; read for a repeat too, so that both take as long
+    fits = _fits(workshop, programme, participant.id)
     if registration is not None and not registration.can_register_again:
         return _repeat(registration, now)
 
-    fits = _fits(workshop, programme, participant.id)  # decided before the row changes
     if registration is None:
         registration = Registration(workshop=workshop, participant=participant,
                                     token_salt=tokens.new_salt(), created_at=now)
@@ -224,17 +226,27 @@ def participant_for(applicant: Applicant) -> Participant:
 
 
 def _repeat(registration: Registration, now: datetime) -> RegistrationResult:
-    """A repeated registration: nothing new; the link goes to the mailbox again."""
+    """A repeated registration: nothing new; the link goes to the mailbox again.
+
+    At most once per ``LINK_RESEND_MINUTES``. Within that time the same work is done
+    without the mail (the message is rendered, the registration row written with its
+    unchanged value), so that the answer's timing does not tell whether an address is
+    registered and whether its link went out a moment ago (issue 13, no enumeration).
+    """
     resend_after = timedelta(minutes=current_app.config["LINK_RESEND_MINUTES"])
-    resent = False
-    if registration.link_sent_at is None or now - registration.link_sent_at >= resend_after:
+    position = waitlist_position(registration)
+    resent = registration.link_sent_at is None or now - registration.link_sent_at >= resend_after
+    if resent:
         registration.link_sent_at = now
-        notify.link_again(registration, waitlist_position(registration))
-        resent = True
+        notify.link_again(registration, position)
+    else:
+        flag_modified(registration, "link_sent_at")  # the UPDATE a resend writes
+        notify.link_again_unsent(registration, position)
+    db.session.flush()
     log.info("registration %s repeated (%s), link resent: %s", registration.id,
              registration.status.value, resent)
-    return RegistrationResult(registration, False, registration.status,
-                              waitlist_position(registration), link_resent=resent)
+    return RegistrationResult(registration, False, registration.status, position,
+                              link_resent=resent)
 
 
 def _fits(workshop: Workshop, programme: Programme, participant_id: int) -> bool:

@@ -21,10 +21,10 @@ from events.services.errors import InvalidInput, NotFound
 from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
 from events.web.api_models import answer
 from events.web.api_schemas import (
-    NewRegistration,
+    ACCEPTED_MESSAGE,
     Programme,
+    RegistrationAccepted,
     RegistrationRequest,
-    RepeatedRegistration,
     Workshop,
     WorkshopList,
 )
@@ -115,40 +115,21 @@ def applicant_from_json(data) -> Applicant:
 @bp.post("/v1/workshops/<int:workshop_id>/registrations")
 @limiter.limit(registration_limit)
 def register(workshop_id: int):
-    """201 for a new registration, 200 with the current status for a repeated one.
+    """202 with one fixed body, whatever the address's state (no enumeration, issue 13).
 
-    415 for a body that is not JSON, 400 for malformed JSON, 422 for bad fields,
-    404 for an unknown or draft workshop, 409 when registration is not open,
-    429 when this address sent too many (``RATELIMIT_REGISTRATION``).
+    New, pending, confirmed or waitlisted: the answer is the same bytes; the status
+    and the personal link go only to the mailbox. 415 for a body that is not JSON,
+    400 for malformed JSON, 422 for bad fields, 404 for an unknown or draft workshop,
+    409 when registration is not open, 429 when this client sent too many
+    (``RATELIMIT_REGISTRATION``): none of these depends on the address.
     """
     data = json_body()
     if catalogue.get_workshop(workshop_id) is None:  # the address first, then the body
         raise NotFound()
-    result = seats.register(workshop_id, applicant_from_json(data))
-    body = {
-        "status": result.status.value,
-        "waitlist_position": result.waitlist_position,
-        "created": result.created,
-        "message": _message(result),
-    }
-    if result.status.value == "pending" and result.registration.expires_at:
-        body["confirm_by"] = formatting.isoformat_local(result.registration.expires_at)
-    body = answer(NewRegistration if result.created else RepeatedRegistration, body)
+    seats.register(workshop_id, applicant_from_json(data))
+    body = answer(RegistrationAccepted, {"status": "accepted", "message": ACCEPTED_MESSAGE})
     db.session.commit()
-    return jsonify(body), 201 if result.created else 200
-
-
-def _message(result: seats.RegistrationResult) -> str:
-    waiting = (f"Sie stehen auf Platz {result.waitlist_position} der Warteliste."
-               if result.waitlist_position else "")
-    if not result.created:
-        link = ("Wir haben Ihnen Ihren persönlichen Link noch einmal per E-Mail geschickt."
-                if result.link_resent else
-                "Ihren persönlichen Link finden Sie in unserer E-Mail.")
-        return " ".join(filter(None, ["Sie sind bereits angemeldet.", waiting, link]))
-    if result.status.value == "pending":
-        return "Bitte bestätigen Sie Ihre Anmeldung über den Link in der E-Mail."
-    return f"Der Workshop ist ausgebucht. {waiting}"
+    return jsonify(body), 202
 
 
 @bp.get("/openapi.json")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from events.services.applicants import LIMITS, Applicant
-from events.web.api_models import Answer, Count, DateTime, NullableDateTime, Position, Uri
+from events.web.api_models import Answer, Count, DateTime, NullableDateTime, Uri
 
 # --- the request ------------------------------------------------------------------------
 
@@ -113,49 +113,22 @@ class Programme(Answer):
     places_left: Count
 
 
-_STATUS_RULES = [
-    {"if": {"properties": {"status": {"const": "waitlisted"}}},
-     "then": {"properties": {"waitlist_position": {"type": "integer"}}},
-     "else": {"properties": {"waitlist_position": {"type": "null"}}}},
-    {"if": {"properties": {"status": {"const": "pending"}}},
-     "then": {"required": ["confirm_by"]},
-     "else": {"not": {"required": ["confirm_by"]}}},
-]
+ACCEPTED_MESSAGE = ("Vielen Dank, Ihre Anmeldung ist bei uns eingegangen. Alles Weitere "
+                    "erfahren Sie per E-Mail: ob Ihr Platz reserviert ist (dann bestätigen "
+                    "Sie ihn bitte über den Link in der E-Mail) oder ob Sie auf der "
+                    "Warteliste stehen. Waren Sie schon angemeldet, schicken wir Ihnen "
+                    "Ihren persönlichen Link. Bitte sehen Sie auch im Spam-Ordner nach.")
 
 
-class RegistrationStatus(Answer):
-    """The status of a registration after a POST (the personal link is never here)."""
+class RegistrationAccepted(Answer):
+    """202, always the same body: new, pending, confirmed or waitlisted (issue 13).
 
-    model_config = ConfigDict(json_schema_extra={"allOf": _STATUS_RULES})
+    What happened reaches only the mailbox's owner, by e-mail and behind the
+    personal link; the answer does not tell whether the address was known.
+    """
 
-    status: Literal["pending", "confirmed", "waitlisted"]
-    waitlist_position: Position | None = Field(description="Place on the waiting list; "
-                                                           "null otherwise")
-    created: bool
-    message: str = Field(description="German, for people")
-    confirm_by: DateTime = Field(None, description="Deadline of a pending reservation")
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        """The ``allOf`` rules above, for the answers this code builds."""
-        if (self.status == "waitlisted") != (self.waitlist_position is not None):
-            raise ValueError("a waitlist position exactly when waitlisted")
-        if (self.status == "pending") != ("confirm_by" in self.model_fields_set):
-            raise ValueError("confirm_by exactly when pending")
-        return self
-
-
-class NewRegistration(RegistrationStatus):
-    """201: a new registration, pending (an e-mail asks to confirm) or waitlisted."""
-
-    status: Literal["pending", "waitlisted"]
-    created: Literal[True]
-
-
-class RepeatedRegistration(RegistrationStatus):
-    """200: already registered; the current status."""
-
-    created: Literal[False]
+    status: Literal["accepted"]
+    message: str = Field(description="German, for people; the same for every address")
 
 
 class Health(Answer):

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from flask import current_app, request, session
 
-from events import formatting
 from events.extensions import db
-from events.models import RegistrationStatus
 from events.services import seats
 from events.services.errors import InvalidInput
 from events.services.locking import begin_immediately
@@ -53,7 +51,10 @@ def registration_limit() -> str:
 
 
 def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult | None:
-    """Call ``seats.register`` and commit; remember the outcome for the result page.
+    """Call ``seats.register`` and commit; remember the workshop for the result page.
+
+    The result page does not tell what happened (new, already registered, waiting):
+    someone who typed another person's address learns nothing; the mail says it.
 
     Returns None (messages on the form's fields) when the input is invalid.
     ``RegistrationClosed`` and ``NotFound`` pass through, after a rollback.
@@ -71,16 +72,8 @@ def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult 
     except Exception:
         db.session.rollback()
         raise
-    registration = result.registration
-    outcome = {
-        "workshop_id": registration.workshop_id,
-        "status": result.status.value,
-        "created": result.created,
-        "position": result.waitlist_position,
-        "resent": result.link_resent,
-        "confirm_by": formatting.format_datetime(registration.expires_at)
-        if result.status == RegistrationStatus.pending and registration.expires_at else None,
-    }
     db.session.commit()
-    session[RESULT_KEY] = outcome
+    # only the workshop: the result page says the same for every address (issue 13), and
+    # the session cookie must not differ either
+    session[RESULT_KEY] = {"workshop_id": workshop_id}
     return result

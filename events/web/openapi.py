@@ -15,10 +15,9 @@ from events.web import openapi_organiser as organiser
 from events.web.api_models import Error
 from events.web.api_schemas import (
     Health,
-    NewRegistration,
     Programme,
+    RegistrationAccepted,
     RegistrationRequest,
-    RepeatedRegistration,
     Workshop,
     WorkshopList,
 )
@@ -33,7 +32,7 @@ from events.web.openapi_parts import (
 )
 
 SCHEMAS = merge_components(
-    components(Error, WorkshopList, Programme, NewRegistration, RepeatedRegistration, Health),
+    components(Error, WorkshopList, Programme, RegistrationAccepted, Health),
     components(RegistrationRequest, mode="validation"))
 
 WORKSHOP_ID = {"name": "workshop_id", "in": "path", "required": True,
@@ -67,16 +66,18 @@ PATHS = {
     "/api/v1/workshops/{workshop_id}/registrations": {"post": {
         "operationId": "register",
         "summary": "Reserve a seat (pending, confirm by e-mail) or join the waiting list",
-        "description": "Rate-limited per client address (RATELIMIT_REGISTRATION).",
+        "description": "Rate-limited per client address (RATELIMIT_REGISTRATION). The "
+                       "answer never tells whether the e-mail address was already "
+                       "registered.",
         "parameters": [WORKSHOP_ID],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref(RegistrationRequest)}}},
         "responses": {
-            "201": _json("New registration: pending (an e-mail asks to confirm) or "
-                         "waitlisted", ref(NewRegistration)),
-            "200": _json("Already registered: the current status; the personal "
-                         "link was mailed again (at most every few minutes)",
-                         ref(RepeatedRegistration)),
+            "202": _json("Accepted, always with this same body: new, pending, "
+                         "confirmed or waitlisted alike (no enumeration). The status "
+                         "and the personal link go only to the address, by e-mail "
+                         "(a repeated request mails the link at most every "
+                         "LINK_RESEND_MINUTES)", ref(RegistrationAccepted)),
             "400": _error("The body is not valid JSON", "invalid_json"),
             "404": _error("Unknown or unpublished workshop", "not_found"),
             "409": _error("Registration is not open (cancelled, not yet open, "

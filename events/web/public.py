@@ -135,14 +135,15 @@ def register_for(slug: str):
 
 @bp.get("/workshops/<slug>/anmeldung")
 def registered(slug: str):
-    """What happened, without the personal link (that only travels by e-mail)."""
+    """The same "please look in your mailbox" page for every outcome (issue 13, no
+    enumeration); the status and the personal link only travel by e-mail."""
     item = _item_or_404(slug)
     outcome = session.get(RESULT_KEY)
     if not outcome or outcome.get("workshop_id") != item.workshop.id:
         return redirect(url_for("public.workshop", slug=slug))
     return render_template("public/registered.html", item=item, workshop=item.workshop,
-                           outcome=outcome,
-                           hours=current_app.config["CONFIRMATION_HOURS"])
+                           hours=current_app.config["CONFIRMATION_HOURS"],
+                           minutes=current_app.config["LINK_RESEND_MINUTES"])
 
 
 # --- privacy and imprint -----------------------------------------------------------------

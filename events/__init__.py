@@ -99,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     from events.web import api, health, public, registration
 
     app.register_blueprint(health.bp)
+    from events.web import registration_data  # adds /anmeldung/<token>/meine-daten.json, …
+    del registration_data  # … and /loeschen to registration.bp: importing it is enough
     app.register_blueprint(registration.bp)
     app.register_blueprint(api.bp)
     from events.web import feeds  # .ics feeds and downloads; the pages' calendar helpers

@@ -90,3 +90,18 @@ class LinkRequestForm(ApplicantFields):
     creates nothing new and mails the link (the service's rule)."""
 
     workshop = SelectField(_l("Workshop"), coerce=int, validate_choice=False)
+
+
+class EraseDataForm(ErrorsMixin, FlaskForm):
+    """Erase one's own data (personal link): a ticked confirmation and the CSRF token."""
+
+    confirm = BooleanField(_l("Ja, ich möchte alle meine Angaben endgültig löschen. Meine "
+                              "Anmeldungen werden dabei storniert."))
+
+    def confirmed(self) -> bool:
+        """True when ticked; otherwise the message goes onto the checkbox."""
+        if self.confirm.data:
+            return True
+        self.show_errors({"confirm": _l("Bitte bestätigen Sie, dass Ihre Angaben gelöscht "
+                                        "werden sollen.")})
+        return False

@@ -1,0 +1,269 @@
+"""Data-subject rights (DSGVO Art. 15, 17, 20): the export holds what the database holds;
+erasure leaves no trace of the person in any table and keeps the programme's cap count;
+organisers do the same on request (audited, reason required); submitters of
+contributions export, erase or anonymise; every form refuses a missing CSRF token.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from events.extensions import db
+from events.models import (
+    AuditEntry,
+    Broadcast,
+    Certificate,
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Programme,
+    Registration,
+    RegistrationStatus,
+    utcnow,
+)
+from events.services import attendance, broadcasts, certificates, seat_admin, seats, tokens
+from events.services import subject_rights as rights
+from tests.conftest import applicant
+from tests.pages_support import csrf_token, main
+
+S = RegistrationStatus
+EMAIL = "zacharias.quernheim@kommune.example"
+NAME = "Zacharias Quernheim-Ødegård"
+
+
+@pytest.fixture
+def config_overrides(request):
+    if "smtp" in request.fixturenames:
+        return request.getfixturevalue("smtp_config")
+    return {}
+
+
+def person(**fields):
+    return applicant("z", name=NAME, email=EMAIL, municipality="Gemeinde Quernheim",
+                     remarks="Bitte vegetarisch", **fields)
+
+
+def register(workshop, who, confirm=False, when=None):
+    registration = seats.register(workshop.id, who, now=when).registration
+    db.session.commit()
+    if confirm:
+        seats.confirm(registration.id, now=when)
+        db.session.commit()
+    return registration
+
+
+@pytest.fixture
+def scene(app, make_programme, make_workshop, make_organiser):
+    """The person: attended a past workshop (certificate, check-in by an organiser) in
+    programme A; holds the last seat of a full future workshop in programme A (someone
+    waits for it); waits for a seat in programme B; got an organiser's message."""
+    now = utcnow()
+    orga = make_organiser("admin")
+    a, b = make_programme(capacity=50), make_programme(capacity=50)
+    past = make_workshop(5, programme_=a, starts_at=now - timedelta(days=10))
+    full = make_workshop(1, programme_=a, starts_at=now + timedelta(days=20))
+    other = make_workshop(0, programme_=b, starts_at=now + timedelta(days=30))
+    db.session.commit()
+    when = now - timedelta(days=12)
+    attended = seat_admin.add_by_hand(past.id, person(), "Telefonische Anmeldung", orga,
+                                      now=when)
+    db.session.commit()
+    attendance.check_in(past.id, attended.id, orga, now=past.starts_at)
+    db.session.commit()
+    certificates.issue(attended.id, now=now, actor=orga)
+    db.session.commit()
+    seat = register(full, person(accessibility_needs="Rollstuhl", accessibility_consent=True),
+                    confirm=True)
+    waiting = register(full, applicant("w"))
+    waitlisted = register(other, person())
+    sent = broadcasts.send(orga, broadcasts.Draft(full.id, "confirmed", "Hinweis {name}",
+                                                  "Hallo {name}, bis bald. {link}"))
+    db.session.commit()
+    return {"orga": orga, "a": a, "b": b, "past": past, "full": full, "other": other,
+            "attended": attended, "seat": seat, "waiting": waiting, "waitlisted": waitlisted,
+            "broadcast": sent}
+
+
+def cap_count(programme: Programme) -> int:
+    return len(seats.seat_holders(programme.id)) + db.session.get(
+        Programme, programme.id).deleted_participants
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+@pytest.mark.backends
+def test_export_holds_what_the_database_holds(scene):
+    participant = db.session.scalar(select(Participant).where(Participant.email == EMAIL))
+    data = rights.export(participant.id)
+    assert data["participant"]["email"] == EMAIL and data["participant"]["name"] == NAME
+    ids = sorted(db.session.scalars(select(Registration.id).where(
+        Registration.participant_id == participant.id)))
+    assert [r["id"] for r in data["registrations"]] == ids
+    by_id = {r["id"]: r for r in data["registrations"]}
+    for registration in db.session.scalars(select(Registration).where(
+            Registration.id.in_(ids))):
+        row = by_id[registration.id]
+        assert row["status"] == registration.status.value
+        assert row["workshop"]["title"] == registration.workshop.title
+        assert row["consent"]["version"] == registration.consent_version
+        assert row["remarks"] == registration.remarks
+    seat = by_id[scene["seat"].id]
+    assert seat["accessibility_needs"] == "Rollstuhl"
+    assert seat["consent"]["text"] == rights.consent_text("2026-11")
+    assert "Ich bin mit der Verarbeitung meiner Angaben" in seat["consent"]["text"]
+    assert by_id[scene["attended"].id]["consent"]["version"] == "organiser"
+    assert set(data["consent_texts"]) == {"2026-11", "organiser"}
+
+    mails = db.session.scalars(select(OutboxMessage).where(
+        (OutboxMessage.registration_id.in_(ids)) | (OutboxMessage.recipient == EMAIL))
+        .order_by(OutboxMessage.id)).all()
+    assert [m["id"] for m in data["mails"]] == [m.id for m in mails]
+    assert {m["kind"] for m in data["mails"]} >= {"confirmed", "waitlisted", "broadcast"}
+    assert all(m["body_text"] for m in data["mails"])
+    assert data["mails"][0]["subject"] == mails[0].subject
+
+    certificate = db.session.scalar(select(Certificate))
+    assert [c["code"] for c in data["certificates"]] == [certificate.code]
+    assert data["check_ins"] == [{"registration_id": scene["attended"].id,
+                                  "workshop_id": scene["past"].id,
+                                  "attended_at": scene["attended"].attended_at.isoformat()}]
+    assert data["calendar_feed"]["confirmed_workshops"] == [scene["past"].id, scene["full"].id]
+    assert data["calendar_feed"]["url"].endswith(".ics")
+    actions = {entry["action"] for entry in data["audit_log"]}
+    assert {"registration.add", "registration.check_in"} <= actions
+    json.dumps(data)  # all of it serialisable
+
+
+def test_consent_file_holds_the_texts_the_form_shows(app):
+    from events.web.forms import RegistrationForm
+
+    text = rights.consent_text(app.config["CONSENT_VERSION"])
+    assert text, "events/consent/<CONSENT_VERSION>.txt is missing"
+    with app.test_request_context():
+        form = RegistrationForm(meta={"csrf": False})
+        for field in (form.consent, form.accessibility_consent):
+            assert str(field.label.text) in text
+    for odd in ("../config", "", None, "2026-11/../../x", "a" * 100, "\x00"):
+        assert rights.consent_text(odd) is None
+
+
+# --- erasure ----------------------------------------------------------------------------
+
+
+def every_row_text() -> list[tuple[str, str, dict]]:
+    """Every row of every table, as (table, text of the row, row)."""
+    rows = []
+    for table in db.metadata.sorted_tables:
+        for row in db.session.execute(select(table)).mappings():
+            values = {key: (value.decode("latin-1") if isinstance(value, bytes) else value)
+                      for key, value in row.items()}
+            rows.append((table.name, json.dumps(values, default=str, ensure_ascii=False),
+                         dict(row)))
+    return rows
+
+
+def traces(*words: str) -> list[tuple[str, dict]]:
+    return [(table, row) for table, text, row in every_row_text()
+            if any(word in text or json.dumps(word)[1:-1] in text for word in words)]
+
+
+@pytest.mark.backends
+def test_erasure_leaves_no_personal_data_and_keeps_the_cap(scene):
+    a, b = scene["a"], scene["b"]
+    participant_id = scene["seat"].participant_id
+    cap_a, cap_b = cap_count(a), cap_count(b)
+    assert traces(EMAIL) and traces(NAME)
+
+    done = rights.erase(participant_id)
+    db.session.commit()
+
+    assert sorted(done.cancelled) == sorted([scene["seat"].id, scene["waitlisted"].id])
+    assert done.counted_in == [a.id]
+    # A keeps counting the person (past seat), minus nothing: the freed seat went to the
+    # waiting person, who now holds one; B never counted the waiting person.
+    assert cap_count(a) == cap_a + 1 and cap_count(b) == cap_b
+    assert db.session.get(Programme, a.id).deleted_participants == 1
+    waiting = db.session.get(Registration, scene["waiting"].id)
+    assert waiting.status == S.pending  # the waiting list moved up
+
+    left = traces(EMAIL, NAME, "Gemeinde Quernheim", "Rollstuhl", "Bitte vegetarisch")
+    # only the cancellation mails, unlinked, waiting to be sent
+    assert left and all(table == "outbox_message" for table, _ in left), left
+    for _, row in left:
+        assert row["status"] == OutboxStatus.queued.value
+        assert row["registration_id"] is None and row["kind"] == "cancelled"
+    assert {row["ical_method"] for _, row in left} == {"CANCEL", None}
+    assert db.session.scalar(select(func.count()).select_from(Participant).where(
+        Participant.id == participant_id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+    # what the organisers wrote stays, without the person
+    broadcast = db.session.get(Broadcast, scene["broadcast"].id)
+    assert len(broadcast.recipients) == 1 and broadcast.recipients[0]["email"] == rights.ERASED
+    check_in = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "registration.check_in"))
+    assert check_in.summary.startswith(f"Check-in: {rights.ERASED}")
+
+    with pytest.raises(Exception) as raised:
+        rights.erase(participant_id)
+    assert getattr(raised.value, "status", None) == 404
+    db.session.rollback()
+
+
+def test_cancellation_mails_go_out_after_the_person_is_gone(scene, smtp):
+    from events.mail import sender
+
+    sender.send_due()
+    smtp.handler.received.clear()
+    rights.erase(scene["seat"].participant_id)
+    db.session.commit()
+    report = sender.send_due()
+    mails = [r for r in smtp.received if r.rcpt_tos == (EMAIL,)]
+    assert report.sent >= 2 and len(mails) == 2
+    subjects = sorted(m.message["Subject"] for m in mails)
+    assert all(s.startswith("Abmeldung bestätigt") for s in subjects)
+
+
+# --- the personal page ------------------------------------------------------------------
+
+
+@pytest.mark.backends
+def test_participant_downloads_and_erases_from_the_personal_page(client, scene):
+    token = tokens.token_for(scene["seat"])
+    page = main(client.get(f"/anmeldung/{token}").data)
+    assert "Meine Daten herunterladen (JSON)" in page and "Alle meine Angaben löschen" in page
+
+    download = client.get(f"/anmeldung/{token}/meine-daten.json")
+    assert download.status_code == 200 and download.mimetype == "application/json"
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert download.headers["Cache-Control"] == "no-store"
+    assert json.loads(download.data)["participant"]["email"] == EMAIL
+
+    url = f"/anmeldung/{token}/loeschen"
+    assert "Alle meine Angaben löschen" in main(client.get(url).data)
+    assert client.post(url, data={"confirm": "y"}).status_code == 400  # no CSRF token
+    unticked = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    assert unticked.status_code == 422
+    assert "Bitte bestätigen Sie" in main(unticked.data)
+    assert db.session.scalar(select(func.count()).select_from(Participant)) == 2
+
+    done = client.post(url, data={"csrf_token": csrf_token(client, url), "confirm": "y"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/anmeldung/geloescht")
+    assert "Ihre Angaben sind gelöscht" in main(client.get(done.headers["Location"]).data)
+    db.session.expire_all()
+    assert db.session.scalar(select(Participant).where(Participant.email == EMAIL)) is None
+    assert client.get(f"/anmeldung/{token}").status_code == 404
+    assert client.get(f"/anmeldung/{token}/meine-daten.json").status_code == 404
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "participant.erase"))
+    assert entry.actor_id is None and EMAIL not in entry.summary + json.dumps(entry.after)
+
+
+@pytest.mark.parametrize("token", ["99999999999999999999.abc", "1.x", "%00", "ä.ö"])
+def test_hostile_tokens_are_404(client, scene, token):
+    assert client.get(f"/anmeldung/{token}/meine-daten.json").status_code == 404
+    assert client.get(f"/anmeldung/{token}/loeschen").status_code == 404

@@ -267,3 +267,48 @@ def test_participant_downloads_and_erases_from_the_personal_page(client, scene):
 def test_hostile_tokens_are_404(client, scene, token):
     assert client.get(f"/anmeldung/{token}/meine-daten.json").status_code == 404
     assert client.get(f"/anmeldung/{token}/loeschen").status_code == 404
+
+
+# --- the back office, on the person's request -------------------------------------------
+
+
+@pytest.mark.backends
+def test_organiser_exports_and_erases_on_request(organiser_client, scene):
+    client, registration_id = organiser_client, scene["seat"].id
+    page_url = f"/organiser/teilnehmende/anmeldung/{registration_id}"
+    page = client.get(page_url)
+    assert page.status_code == 200, page.status_code
+    assert "Anfrage der Person zu ihren Daten" in main(page.data)
+    export_url, erase_url = page_url + "/auskunft", page_url + "/loeschen"
+    assert client.post(export_url, data={"datenschutz-reason": "x"}).status_code == 400
+    assert client.post(erase_url, data={"datenschutz-reason": "x",
+                                        "datenschutz-confirm": "y"}).status_code == 400
+    token = csrf_token(client, page_url)
+    no_reason = client.post(export_url, data={"csrf_token": token})
+    assert no_reason.status_code == 422 and "Bitte nennen Sie den Anlass" in main(no_reason.data)
+
+    answer = client.post(export_url, data={"csrf_token": token,
+                                           "datenschutz-reason": "Anfrage per E-Mail"})
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert json.loads(answer.data)["participant"]["email"] == EMAIL
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "participant.export"))
+    assert entry.actor_id == client.organiser.id and "Anfrage per E-Mail" in entry.summary
+
+    unticked = client.post(erase_url, data={"csrf_token": token,
+                                            "datenschutz-reason": "Anfrage per Brief"})
+    assert unticked.status_code == 422
+    assert "Bitte bestätigen Sie die Löschung" in main(unticked.data)
+    done = client.post(erase_url, data={"csrf_token": token, "datenschutz-confirm": "y",
+                                        "datenschutz-reason": "Anfrage per Brief"})
+    assert done.status_code == 303, main(done.data)
+    db.session.expire_all()
+    assert db.session.scalar(select(Participant).where(Participant.email == EMAIL)) is None
+    entries = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action.like("participant.%")).order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["participant.export", "participant.erase"]
+    assert entries[1].actor_id == client.organiser.id
+    assert all(EMAIL not in e.summary + json.dumps(e.after) and NAME not in e.summary
+               for e in entries)
+    assert client.post(erase_url, data={"csrf_token": token, "datenschutz-confirm": "y",
+                                        "datenschutz-reason": "nochmal"}).status_code == 404

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, send_file
+import json
+
+from flask import Response, abort, send_file
 
 from events.models import Attachment
 from events.services import attachments
@@ -18,4 +20,14 @@ def download(item: Attachment):
                          download_name=item.filename, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def json_download(data: dict, filename: str) -> Response:
+    """A JSON attachment (UTF-8, indented: readable by people and programs), not cached."""
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2),
+                        mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response

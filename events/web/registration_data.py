@@ -8,24 +8,16 @@ a ticked confirmation, answered with a redirect to a page that no longer needs t
 
 from __future__ import annotations
 
-import json
-
-from flask import Response, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from events.extensions import db
 from events.models import ENDED
 from events.services import subject_rights, tokens
 from events.services.errors import NotFound
+from events.web.downloads import json_download
 from events.web.forms import EraseDataForm
 from events.web.registration import bp
-
-
-def json_download(data: dict, filename: str) -> Response:
-    """A JSON attachment (UTF-8, indented: readable and machine-readable)."""
-    return Response(json.dumps(data, ensure_ascii=False, indent=2),
-                    mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/anmeldung/<token>/meine-daten.json")

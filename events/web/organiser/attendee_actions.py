@@ -11,14 +11,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from events.extensions import db
-from events.models import Workshop, WorkshopStatus, utcnow
-from events.services import attendee_lists, permissions, seat_admin
+from events.models import Registration, Workshop, WorkshopStatus, utcnow
+from events.services import attendee_lists, permissions, seat_admin, subject_rights
 from events.services.errors import DomainError, InvalidInput, NotFound
 from events.services.seat_admin import MAX_ID
+from events.web.downloads import json_download
 from events.web.organiser.attendees import bp, workshop_detail_url
 from events.web.organiser.forms.attendees import (
     AddParticipantForm,
     CancelForm,
+    DataRequestForm,
     MoveForm,
     SeatForm,
 )
@@ -26,7 +28,7 @@ from events.web.organiser.forms.attendees import (
 REG = f"/anmeldung/<int(max={MAX_ID}):registration_id>"
 #: Several forms share one page: prefixes keep their field ids apart. The page's forms
 #: send the plain ``csrf_token``, which CSRFProtect checks before any view runs.
-PREFIX = {"cancel": "storno", "seat": "platz", "move": "verlegen"}
+PREFIX = {"cancel": "storno", "seat": "platz", "move": "verlegen", "privacy": "datenschutz"}
 
 
 def _actor():
@@ -57,6 +59,8 @@ def _page(registration_id: int, status: int = 200, **forms):
         cancel_form=forms.get("cancel") or CancelForm(formdata=None, prefix=PREFIX["cancel"]),
         seat_form=forms.get("seat") or SeatForm(formdata=None, prefix=PREFIX["seat"]),
         move_form=move,
+        privacy_form=forms.get("privacy") or DataRequestForm(formdata=None,
+                                                             prefix=PREFIX["privacy"]),
         may_exceed=permissions.allowed(current_user, "exceed_capacity"),
         form=next(iter(forms.values()), None)), status
 
@@ -179,3 +183,56 @@ def add(workshop_id: int):
                             303)
     return render_template("organiser/attendees/add.html", form=form, workshop=workshop,
                            workshop_url=workshop_detail_url(workshop.id)), status
+
+
+# --- a person's request for their data (Art. 15, 17, 20 DSGVO) ----------------------------
+
+
+def _privacy_request(registration_id: int, *, erase: bool):
+    """The form's reason (and, to erase, the tick) or the page with the problems (422)."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404)
+    form = DataRequestForm(prefix=PREFIX["privacy"])
+    reason = (form.reason.data or "").strip()
+    problems = {}
+    if not reason:
+        problems["reason"] = _("Bitte nennen Sie den Anlass (etwa „Anfrage per E-Mail vom "
+                               "3. Mai“); er steht im Protokoll. Bitte ohne Namen.")
+    elif len(reason) > seat_admin.REASON_LIMIT:
+        problems["reason"] = _("Bitte höchstens %(n)d Zeichen.", n=seat_admin.REASON_LIMIT)
+    if erase and not form.confirm.data:
+        problems["confirm"] = _("Bitte bestätigen Sie die Löschung.")
+    if problems:
+        form.show_errors(problems)
+        return registration, None, _page(registration_id, 422, privacy=form)
+    return registration, reason, None
+
+
+@bp.post(REG + "/auskunft")
+def data_export(registration_id: int):
+    """Everything held about the person as JSON, for their request; logged with the reason."""
+    registration, reason, problem = _privacy_request(registration_id, erase=False)
+    if problem is not None:
+        return problem
+    data = subject_rights.export(registration.participant_id)
+    subject_rights.record_request(_actor(), "participant.export", registration.participant_id,
+                                  reason, [r["id"] for r in data["registrations"]])
+    db.session.commit()
+    return json_download(data, f"auskunft-person-{registration.participant_id}.json")
+
+
+@bp.post(REG + "/loeschen")
+def data_erase(registration_id: int):
+    """Erase the person on their request (see ``services.subject_rights.erase``)."""
+    registration, reason, problem = _privacy_request(registration_id, erase=True)
+    if problem is not None:
+        return problem
+    workshop_id = registration.workshop_id
+    done = subject_rights.erase(registration.participant_id)
+    subject_rights.record_request(_actor(), "participant.erase", done.participant_id, reason,
+                                  done.registrations, cancelled=done.cancelled)
+    db.session.commit()
+    flash(_("Die Angaben der Person sind gelöscht; %(n)d offene Anmeldung(en) wurden "
+            "storniert und die Person darüber informiert.", n=len(done.cancelled)), "success")
+    return redirect(url_for("organiser.attendees.workshop", workshop_id=workshop_id), 303)

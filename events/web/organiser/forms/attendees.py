@@ -42,3 +42,12 @@ class MoveForm(ErrorsMixin, FlaskForm):
 
     def process_target(self, choices: list[tuple[int, str]]) -> None:
         self.target.choices = [(0, str(_l("Bitte wählen")))] + choices
+
+
+class DataRequestForm(ErrorsMixin, FlaskForm):
+    """A person's request for their data or its erasure (Art. 15, 17, 20 DSGVO): one form,
+    two buttons; the reason is required and logged, the erasure needs the tick too."""
+
+    reason = TextAreaField(_l("Anlass der Anfrage"))
+    confirm = BooleanField(_l("Alle Angaben dieser Person endgültig löschen (alle "
+                              "Anmeldungen, in allen Programmen)"))

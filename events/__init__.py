@@ -108,7 +108,10 @@ def register_blueprints(app: Flask) -> None:
     public.register(app)  # catalogue, workshop pages, privacy, imprint, KERN assets
     from events.web import certificates  # /bescheinigung/<code>: is this certificate genuine?
     app.register_blueprint(certificates.bp)
-    from events.web import contributions_submit  # /praxisbeispiele/einreichen, private links
+    # /praxisbeispiele/einreichen, private links; contributions_data adds the submitter's
+    # data routes (JSON, erase, anonymise) to its blueprint: importing it is enough
+    from events.web import contributions_data, contributions_submit
+    del contributions_data
     app.register_blueprint(contributions_submit.bp)
     from events.web import api_contributions_submit  # POST /api/v1/contributions
     app.register_blueprint(api_contributions_submit.bp)

@@ -312,3 +312,100 @@ def test_organiser_exports_and_erases_on_request(organiser_client, scene):
                for e in entries)
     assert client.post(erase_url, data={"csrf_token": token, "datenschutz-confirm": "y",
                                         "datenschutz-reason": "nochmal"}).status_code == 404
+
+
+# --- submitters of contributions --------------------------------------------------------
+
+
+SUBMITTER = "Quirina Ödland-Zwetschke"
+SUBMITTER_EMAIL = "q.oedland@landkreis.example"
+
+
+@pytest.fixture
+def submission(app, make_organiser):
+    from events.models import ContributionState
+    from events.services import contribution_mail, contribution_moderation
+    from tests.contribution_support import new_contribution
+
+    contribution = new_contribution(
+        state=ContributionState.submitted, published_at=None, submitter_name=SUBMITTER,
+        submitter_email=SUBMITTER_EMAIL, contact_name=SUBMITTER,
+        contact_email=SUBMITTER_EMAIL, contact_phone="0221 4711", contact_public=True)
+    contribution.email_verified_at = utcnow()
+    contribution_mail.verify_request(contribution)
+    db.session.commit()
+    contribution_moderation.publish(make_organiser(), contribution.id)
+    db.session.commit()
+    return contribution
+
+
+def private_url(contribution) -> str:
+    from events.services.contribution_links import token_for
+
+    return f"/praxisbeispiele/link/{token_for(contribution)}"
+
+
+@pytest.mark.backends
+def test_submitter_exports_the_contribution(client, submission):
+    url = private_url(submission)
+    assert "Meine Daten herunterladen (JSON)" in main(client.get(url).data)
+    answer = client.get(url + "/meine-daten.json")
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    data = json.loads(answer.data)
+    assert data["contribution"]["submitter_email"] == SUBMITTER_EMAIL
+    assert data["contribution"]["contact_phone"] == "0221 4711"
+    assert data["contribution"]["state"] == "published"
+    kinds = [m["kind"] for m in data["mails"]]
+    assert kinds == ["contribution_verify", "contribution_published"]
+    assert client.get("/praxisbeispiele/link/1.falsch/meine-daten.json").status_code == 404
+
+
+@pytest.mark.backends
+def test_submitter_erases_the_contribution(client, submission):
+    url = private_url(submission) + "/loeschen"
+    assert "Anonymisieren, Beispiel behalten" in main(client.get(url).data)
+    assert client.post(url, data={"confirm": "y"}).status_code == 400
+    assert client.post(url, data={"csrf_token": csrf_token(client, url)}).status_code == 422
+    done = client.post(url, data={"csrf_token": csrf_token(client, url), "confirm": "y"})
+    assert done.status_code == 303
+    assert "ist gelöscht" in main(client.get(done.headers["Location"]).data)
+    db.session.expire_all()
+    assert traces(SUBMITTER, SUBMITTER_EMAIL, "0221 4711") == []
+    assert client.get(f"/praxisbeispiele/{submission.slug}").status_code == 404
+    assert client.get(private_url(submission)).status_code == 404
+
+
+@pytest.mark.backends
+def test_submitter_anonymises_a_published_example(client, submission):
+    slug, url = submission.slug, private_url(submission)
+    form = url + "/loeschen"
+    done = client.post(url + "/anonymisieren",
+                       data={"csrf_token": csrf_token(client, form), "confirm": "y"})
+    assert done.status_code == 303
+    assert "anonymisiert" in main(client.get(done.headers["Location"]).data)
+    db.session.expire_all()
+    assert traces(SUBMITTER, SUBMITTER_EMAIL, "0221 4711") == []
+    public = client.get(f"/praxisbeispiele/{slug}")
+    assert public.status_code == 200 and SUBMITTER not in main(public.data)
+    assert client.get(url).status_code == 404  # the private link ends with the person
+    entry = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "contribution.anonymise"))
+    assert entry is not None and entry.actor_id is None
+
+
+def test_only_a_published_example_can_be_anonymised(client, submission):
+    from events.models import ContributionState
+    from events.services import subject_rights_contributions as contribution_rights
+
+    submission.state = ContributionState.returned
+    db.session.commit()
+    url = private_url(submission)
+    refused = client.post(url + "/anonymisieren",
+                          data={"csrf_token": csrf_token(client, url + "/loeschen"),
+                                "confirm": "y"})
+    assert refused.status_code == 409
+    assert "Nur veröffentlichte" in main(refused.data)
+    from events.services.errors import StateConflict
+
+    with pytest.raises(StateConflict):
+        contribution_rights.anonymise(submission)

@@ -120,3 +120,10 @@ class SubmitContributionForm(ContributionFields):
 
 class EditContributionForm(ContributionFields):
     """The submitter's edit through the private link."""
+
+
+class EraseContributionForm(ErrorsMixin, FlaskForm):
+    """Erase (or, when published, anonymise) one's contribution from the private link."""
+
+    confirm = BooleanField(_l("Ja, ich habe verstanden: Das lässt sich nicht rückgängig "
+                              "machen."))

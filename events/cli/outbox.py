@@ -35,8 +35,9 @@ def send() -> None:
 def worker(interval: float | None) -> None:
     """Laufe dauerhaft: Reservierungen ablaufen lassen, fällige E-Mails senden.
 
-    Beendet sich sauber bei SIGTERM oder SIGINT: nach der laufenden Nachricht,
-    mit Exit-Code 0.
+    Ist die Datenbank weg (Neustart, Umschaltung), wartet der Worker mit
+    wachsendem Abstand und macht von selbst weiter. Beendet sich sauber bei
+    SIGTERM oder SIGINT: nach der laufenden Nachricht, mit Exit-Code 0.
     """
     interval = interval if interval is not None else current_app.config["WORKER_INTERVAL"]
     stopping = False
@@ -53,25 +54,72 @@ def worker(interval: float | None) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"Worker läuft (alle {interval:g} s). Beenden mit Strg+C oder SIGTERM.")
+    unsettled: list[sender.Unsettled] = []  # messages in hand when the database went away
+    failures = 0
     while not stopping:
         try:
-            expired = jobs.run_due()
-            db.session.commit()
-            if expired.get("expired"):
-                log.info("worker: %s reservation(s) expired", expired["expired"])
-            report = sender.send_due(should_stop=should_stop)
-            if report.sent or report.retried or report.failed:
-                log.info("worker: %s", report)
-        except Exception:  # a bad round (database away, …) must not end the worker
-            db.session.rollback()
-            log.exception("worker: round failed; trying again in %s s", interval)
+            while unsettled:
+                sender.settle(unsettled[0])
+                unsettled.pop(0)
+            _round(should_stop)
+            failures = 0
+        except Exception as exc:  # a bad round (database away, …) must not end the worker
+            failures += 1
+            _forget_transaction()
+            pause = _pause(interval, failures)
+            in_hand = ""
+            if isinstance(exc, sender.Interrupted):
+                unsettled.append(exc.unsettled)
+                in_hand = f" with outbox message {exc.unsettled.id} in hand"
+                exc = exc.__cause__ or exc
+            if sender.database_lost(exc):
+                # a restart or failover: one line per round, no traceback
+                log.warning("worker: database unavailable (%s)%s; trying again in %.1f s",
+                            type(getattr(exc, "orig", None) or exc).__name__, in_hand, pause)
+            else:
+                log.exception("worker: round failed; trying again in %.1f s", pause)
         finally:
-            db.session.remove()
-        deadline = time.monotonic() + interval
+            _forget_session()
+        deadline = time.monotonic() + _pause(interval, failures)
         while not stopping and time.monotonic() < deadline:
             time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
     log.info("worker: stopped by signal")
     click.echo("Worker beendet.")
+
+
+#: The longest pause between two failed worker rounds, in seconds.
+MAX_PAUSE = 60.0
+
+
+def _pause(interval: float, failures: int) -> float:
+    """The interval, doubled for each failed round in a row, at most ``MAX_PAUSE``."""
+    if not failures:
+        return interval
+    return min(max(interval, 0.1) * 2 ** failures, max(MAX_PAUSE, interval))
+
+
+def _round(should_stop) -> None:
+    expired = jobs.run_due()
+    db.session.commit()
+    if expired.get("expired"):
+        log.info("worker: %s reservation(s) expired", expired["expired"])
+    report = sender.send_due(should_stop=should_stop)
+    if report.sent or report.retried or report.failed:
+        log.info("worker: %s", report)
+
+
+def _forget_transaction() -> None:
+    try:
+        db.session.rollback()
+    except Exception as exc:  # noqa: BLE001 - the connection may be gone; the next round matters
+        log.debug("worker: rollback failed (%s)", type(exc).__name__)
+
+
+def _forget_session() -> None:
+    try:
+        db.session.remove()
+    except Exception as exc:  # noqa: BLE001 - as above
+        log.debug("worker: session not closed cleanly (%s)", type(exc).__name__)
 
 
 @outbox.command("status")

@@ -20,6 +20,14 @@ Failures: a 5xx for the message (or ``MAIL_MAX_ATTEMPTS`` used up) marks it
 exponential backoff. When the server cannot be reached at all, every due
 message is deferred in one go (each counts the attempt), so a dead server
 costs one ``MAIL_TIMEOUT`` per round, not one per message.
+
+The database going away (restart, failover) while a message is in hand raises
+``Interrupted`` with what the database may not know yet (``Unsettled``: the
+message, our lease, whether the SMTP server already has it). The worker keeps
+it and calls ``settle`` once the database answers again: a delivered message
+is recorded as sent (no twin after a mere connection cut), an undelivered one
+is due again at once instead of waiting for its lease to run out. Only a
+process that dies with a message in hand leaves it to the lease.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from events.extensions import db
 from events.mail import mime
@@ -96,6 +105,31 @@ class Claimed:
     created_at: datetime
     envelope: mime.Envelope | None
     error: str = ""
+    #: ``next_attempt_at`` as this claim set it: the row is still ours while it holds.
+    lease_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A claimed message whose outcome the database may not have: the connection broke."""
+
+    id: int
+    lease_until: datetime
+    delivered: bool  # the SMTP server accepted it (or the .eml file was written)
+
+
+class Interrupted(Exception):
+    """The database went away while a message was in hand; ``settle`` it later."""
+
+    def __init__(self, unsettled: Unsettled) -> None:
+        super().__init__(f"database connection lost with outbox message {unsettled.id} in hand")
+        self.unsettled = unsettled
+
+
+def database_lost(error: BaseException) -> bool:
+    """True for errors that mean "the database cannot be reached right now"."""
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def claim_next(now: datetime) -> Claimed | None:
@@ -107,7 +141,7 @@ def claim_next(now: datetime) -> Claimed | None:
         db.session.commit()
         return None
     message.attempts += 1
-    message.next_attempt_at = now + _lease()
+    lease_until = message.next_attempt_at = now + _lease()
     error, envelope = "", None
     try:
         envelope = mime.envelope(message, config["MAIL_DEFAULT_SENDER"],
@@ -115,9 +149,41 @@ def claim_next(now: datetime) -> Claimed | None:
     except Exception as exc:  # noqa: BLE001 - a message we cannot build fails, not the worker
         error = f"Nachricht nicht erstellbar: {type(exc).__name__}: {exc}"
     claimed = Claimed(message.id, message.registration_id, message.kind,
-                      message.created_at or now, envelope, error)
-    db.session.commit()
+                      message.created_at or now, envelope, error, lease_until)
+    try:
+        db.session.commit()
+    except DBAPIError as exc:  # the claim may or may not have reached the database
+        if not database_lost(exc):
+            raise
+        raise Interrupted(Unsettled(claimed.id, lease_until, delivered=False)) from exc
     return claimed
+
+
+def settle(unsettled: Unsettled) -> str:
+    """Tell the database what became of a message the connection lost; commits.
+
+    Delivered → ``sent``; not delivered → due again now. Only while the row
+    still holds our lease: if the claim never committed, or another worker has
+    it now, it is left alone. Returns what was done; raises ``DBAPIError`` while
+    the database is still away (keep it and try again).
+    """
+    _begin_write()
+    message = db.session.get(OutboxMessage, unsettled.id, populate_existing=True)
+    outcome = "unchanged"
+    if message is not None and message.status == OutboxStatus.queued \
+            and message.next_attempt_at == unsettled.lease_until:
+        if unsettled.delivered:
+            message.status = OutboxStatus.sent
+            message.sent_at = utcnow()
+            message.last_error = ""
+            outcome = "sent"
+        else:
+            message.next_attempt_at = utcnow()
+            outcome = "due again"
+    db.session.commit()
+    log.info("outbox message %s settled after a lost database connection: %s",
+             unsettled.id, outcome)
+    return outcome
 
 
 def _reply_to() -> str | None:
@@ -211,16 +277,19 @@ def send_due(now: datetime | None = None, limit: int | None = None,
     time is read at each step. ``should_stop`` is checked between messages (the
     worker's SIGTERM). With no ``MAIL_SERVER`` the messages are written to
     ``MAIL_DIR`` as ``.eml`` files. Raises ``RuntimeError`` if the session holds
-    unflushed changes; ends a read-only transaction the caller left open.
+    unflushed changes; ends a read-only transaction the caller left open; raises
+    ``Interrupted`` when the database goes away with a message in hand.
     """
     clock = (lambda: now) if now is not None else utcnow
     report = SendReport()
     config = current_app.config
     folder = None if config.get("MAIL_SERVER") else Path(config["MAIL_DIR"])
     connection = TimeoutConnection(current_app.extensions["mail"], config["MAIL_TIMEOUT"])
+    claimed, delivered = None, False
     try:
         while (limit is None or report.sent + report.retried + report.failed < limit) \
                 and not should_stop():
+            claimed, delivered = None, False
             claimed = claim_next(clock())
             if claimed is None:
                 break
@@ -253,7 +322,13 @@ def send_due(now: datetime | None = None, limit: int | None = None,
                 continue
             # At-least-once: the server has the message now. Should we die before
             # this commit, the row stays queued and goes out again (same Message-ID).
+            delivered = True
             _record_sent(claimed, report)
+            claimed = None
+    except DBAPIError as exc:
+        if claimed is None or claimed.lease_until is None or not database_lost(exc):
+            raise
+        raise Interrupted(Unsettled(claimed.id, claimed.lease_until, delivered)) from exc
     finally:
         connection.close()
     return report

@@ -44,13 +44,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from events.extensions import db
+from events.mail import sender
 from events.mail.outbox import enqueue
 from events.models import OutboxMessage, OutboxStatus, Participant, Registration, utcnow
 from tests.conftest import TEST_SECRET
 from tests.db_proxy import DatabaseProxy
 from tests.server_support import GunicornServer, person
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+#: The outage tests need the proxy in front of PostgreSQL (SQLite has no connection to cut).
+ON_POSTGRESQL = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Seconds of load before the outage, of the outage, and of load after it.
@@ -166,7 +169,8 @@ def wait_until_delivered(smtp, deadline: float) -> list[OutboxMessage]:
         time.sleep(0.3)
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.slow
+@ON_POSTGRESQL
 def test_a_database_outage_under_load_loses_nothing_and_sends_each_mail_once(
         app, database_url, smtp, make_programme, make_workshop, tmp_path):
     programme = make_programme(capacity=100_000)
@@ -254,7 +258,8 @@ def test_a_database_outage_under_load_loses_nothing_and_sends_each_mail_once(
           f"{len(round_lines)} worker rounds failed")
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.slow
+@ON_POSTGRESQL
 def test_a_cut_between_the_servers_250_and_the_commit_sends_no_twin(
         app, database_url, smtp, tmp_path):
     """The one moment a twin could come from: the SMTP server has the message, the
@@ -300,3 +305,33 @@ def test_a_cut_between_the_servers_250_and_the_commit_sends_no_twin(
         in output, output
     assert "Traceback" not in output, output
     assert 1 <= len(re.findall(r"worker: database unavailable", output)) <= 5, output
+
+
+@pytest.mark.backends
+def test_settle_records_what_the_lost_connection_did_not_and_leaves_others_alone(app):
+    """``settle`` after a broken connection: delivered → sent; not delivered → due now
+    (not after the lease); a row whose lease is no longer ours is not touched."""
+    for n in range(3):
+        enqueue(kind="probe", recipient=f"person{n}@kommune.example",
+                subject=f"Nachricht {n}", body_text=f"Nachricht {n}")
+    db.session.commit()
+    now = utcnow()
+    delivered, undelivered, taken = (sender.claim_next(now) for _ in range(3))
+    assert delivered.lease_until == now + sender._lease()
+
+    assert sender.settle(sender.Unsettled(delivered.id, delivered.lease_until, True)) == "sent"
+    assert sender.settle(
+        sender.Unsettled(undelivered.id, undelivered.lease_until, False)) == "due again"
+    other_lease = taken.lease_until + timedelta(seconds=1)  # another worker claimed it since
+    assert sender.settle(sender.Unsettled(taken.id, other_lease, True)) == "unchanged"
+    # settling twice changes nothing (the worker retries until the database answers)
+    assert sender.settle(sender.Unsettled(delivered.id, delivered.lease_until, True)) == \
+        "unchanged"
+
+    rows = {m.id: m for m in outbox()}
+    assert rows[delivered.id].status == OutboxStatus.sent
+    assert rows[undelivered.id].status == OutboxStatus.queued
+    assert rows[undelivered.id].next_attempt_at <= utcnow()
+    assert rows[taken.id].status == OutboxStatus.queued
+    assert rows[taken.id].next_attempt_at == taken.lease_until
+    assert {m.attempts for m in rows.values()} == {1}

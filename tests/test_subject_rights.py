@@ -409,3 +409,20 @@ def test_only_a_published_example_can_be_anonymised(client, submission):
 
     with pytest.raises(StateConflict):
         contribution_rights.anonymise(submission)
+
+
+# --- the privacy page -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config_overrides", [{"RETENTION_DAYS": 90,
+                                                "CONSENT_VERSION": "2026-11"}])
+def test_privacy_page_lists_every_purpose_from_the_configuration(client):
+    page = main(client.get("/datenschutz").data)
+    for purpose in ("Anmeldungen zu Workshops", "Angaben zur Barrierefreiheit",
+                    "E-Mails an Sie", "Persönlicher Kalender", "Teilnahmebescheinigungen",
+                    "Praxisbeispiele und Anhänge", "Konten des Organisationsteams und Protokoll",
+                    "Server-Logs"):
+        assert purpose in page, purpose
+    assert "90 Tage nach dem Workshop" in page and "Fassung 2026-11" in page
+    assert "Art. 9 Abs. 2 lit. a DSGVO" in page and "Art. 6 Abs. 1 lit. f DSGVO" in page
+    assert "persönlichen Link" in page and "vollständig löschen" in page

@@ -43,11 +43,12 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from events import create_app
 from events.extensions import db
 from events.mail import sender
 from events.mail.outbox import enqueue
 from events.models import OutboxMessage, OutboxStatus, Participant, Registration, utcnow
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, base_config
 from tests.db_proxy import DatabaseProxy
 from tests.server_support import GunicornServer, person
 
@@ -335,3 +336,15 @@ def test_settle_records_what_the_lost_connection_did_not_and_leaves_others_alone
     assert rows[taken.id].status == OutboxStatus.queued
     assert rows[taken.id].next_attempt_at == taken.lease_until
     assert {m.attempts for m in rows.values()} == {1}
+
+
+def test_outbox_send_without_a_database_says_so_in_one_line(tmp_path):
+    url = "postgresql+psycopg://praxis:geheim@127.0.0.1:1/praxis"  # a port without a server
+    cli_app = create_app(base_config(url, tmp_path))
+    with cli_app.app_context():
+        result = cli_app.test_cli_runner().invoke(args=["outbox", "send"])
+        db.engine.dispose()
+    assert result.exit_code == 1
+    assert result.output.strip() == \
+        "Error: Die Datenbank ist nicht erreichbar; bitte später erneut versuchen."
+    assert "geheim" not in result.output

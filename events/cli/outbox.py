@@ -24,8 +24,16 @@ def outbox() -> None:
 
 @outbox.command("send")
 def send() -> None:
-    """Sende einmal alles Fällige und beende dich."""
-    report = sender.send_due()
+    """Sende einmal alles Fällige und beende dich (Exit-Code 1, wenn die Datenbank fehlt)."""
+    try:
+        report = sender.send_due()
+    except Exception as exc:
+        cause = exc.__cause__ if isinstance(exc, sender.Interrupted) else exc
+        if not sender.database_lost(cause):
+            raise
+        # a message in hand stays claimed until its lease runs out, then goes out again
+        raise click.ClickException(
+            "Die Datenbank ist nicht erreichbar; bitte später erneut versuchen.") from None
     click.echo(f"Ausgang: {report}")
 
 

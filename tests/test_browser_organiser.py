@@ -110,7 +110,7 @@ def test_organiser_creates_publishes_sees_registration_exports_checks_in_and_wri
             visitor.check("#consent")
             with visitor.expect_navigation():
                 visitor.click("form.app-form button[type=submit]")
-            assert "Ihr Platz ist reserviert." in main_text(visitor)
+            assert "Bitte sehen Sie in Ihr Postfach." in main_text(visitor)
         finally:
             visitor.context.close()
 

@@ -147,6 +147,8 @@ def _without_database(method: str, path: str, **kwargs):
 
 CASES = {
     "list": Case("get", "/api/v1/workshops", 200, _list),
+    "list-control-characters": Case("get", "/api/v1/workshops", 422,
+                                    lambda ctx: ctx.client.get("/api/v1/workshops?theme=a%00")),
     "detail": Case("get", "/api/v1/workshops/{workshop_id}", 200,
                    lambda ctx: ctx.client.get(f"/api/v1/workshops/{ctx.workshop().id}")),
     "detail-unknown": Case("get", "/api/v1/workshops/{workshop_id}", 404,

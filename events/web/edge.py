@@ -1,7 +1,8 @@
 """Checks at the edge, before any view: what no view can store or look up is refused here.
 
-- Integers in URL paths are bounded to what the databases hold (64 bits): a larger
-  number is simply a page that does not exist (404), never an overflow deep inside.
+- Integers in URL paths are bounded to what the id columns hold: they are ``INTEGER``,
+  32 bits on PostgreSQL (SQLite would take 64), so a larger number is simply a page that
+  does not exist (404), never an overflow ("integer out of range") deep inside.
 - Path segments with control characters (NUL above all: PostgreSQL refuses it in text)
   are 404. On the JSON API, query parameters with them are refused with a 422 naming the
   parameter, whatever the view would have done with them; the HTML pages' forms and
@@ -18,8 +19,8 @@ from werkzeug.routing import IntegerConverter
 
 from events.services.errors import InvalidInput
 
-#: The largest id PostgreSQL's BIGINT and SQLite's INTEGER hold.
-MAX_ID = 2**63 - 1
+#: The largest id the id columns hold on both databases (PostgreSQL's INTEGER).
+MAX_ID = 2**31 - 1
 #: C0 controls except tab, newline and carriage return, DEL, and lone surrogates.
 UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 MESSAGE = _l("Dieser Wert enthält Steuerzeichen, die nicht verarbeitet werden können.")

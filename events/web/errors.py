@@ -74,11 +74,15 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def _answer(status: int, code: str, message: str | None = None, headers=None):
+def _answer(status: int, code: str, message: str | None = None, headers=None,
+            fields: dict | None = None):
     title, text, next_step = MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
     kept = [(k, v) for k, v in (headers or []) if k in KEPT_HEADERS]
     if wants_json():
-        return jsonify(error={"code": code, "message": str(message or text)}), status, kept
+        error = {"code": code, "message": str(message or text)}
+        if fields:  # an edge check's 422 outside any API blueprint still names its fields
+            error["fields"] = {key: str(value) for key, value in fields.items()}
+        return jsonify(error=error), status, kept
     response = make_response(render_template(
         "errors/error.html", status=status, title=title, text=message or text,
         next_step=next_step), status)
@@ -95,7 +99,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError):
         db.session.rollback()
-        return _answer(error.status, error.code, error.message)
+        return _answer(error.status, error.code, error.message,
+                       fields=getattr(error, "errors", None))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

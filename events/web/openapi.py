@@ -46,6 +46,9 @@ PATHS = {
                         "description": "Only workshops of the theme with this slug",
                         "schema": {"type": "string"}}],
         "responses": {"200": _json("The workshops, earliest first", ref(WorkshopList)),
+                      "422": _error("A query parameter holds control characters (refused "
+                                    "at the edge); fields names it", "invalid_input",
+                                    fields=True),
                       "503": unavailable()},
     }},
     "/api/v1/workshops/{workshop_id}": {"get": {

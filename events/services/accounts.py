@@ -235,6 +235,11 @@ def authenticate(email: str, password: str, address: str, now: datetime | None =
     if not ok or organiser is None or not organiser.active or not organiser.password_hash:
         db.session.add_all([LoginFailure(key=account_key, at=now),
                             LoginFailure(key=address_key, at=now)])
+        # the keys (a hash of the typed address, the client address), never the password
+        audit.record(None, "organiser.login_failed", "organiser",
+                     organiser.id if organiser is not None else None,
+                     "Anmeldung fehlgeschlagen", after={"account_key": account_key,
+                                                        "address_key": address_key})
         log.info("failed organiser login from %s", address)
         raise LoginRefused()
     if HASHER.check_needs_rehash(organiser.password_hash):

@@ -62,6 +62,14 @@ ACTIONS = {
     "organiser.reinvite": _l("Einladung erneut gesendet"),
     "organiser.reset": _l("Passwort zurückgesetzt"),
     "organiser.reset_requested": _l("Passwort-Link angefordert"),
+    "organiser.login_failed": _l("Anmeldung fehlgeschlagen"),
+    "organiser.second_factor_enable": _l("Zweiter Faktor eingerichtet"),
+    "organiser.second_factor_disable": _l("Zweiter Faktor abgeschaltet"),
+    "organiser.second_factor_reset": _l("Zweiter Faktor zurückgesetzt"),
+    "organiser.second_factor_failed": _l("Falscher Code (zweiter Faktor)"),
+    "organiser.recovery_code_used": _l("Wiederherstellungscode benutzt"),
+    "organiser.recovery_codes_renewed": _l("Neue Wiederherstellungscodes"),
+    "security.second_factor_required": _l("Pflicht zum zweiten Faktor geändert"),
     "api_token.create": _l("API-Token angelegt"),
     "api_token.revoke": _l("API-Token widerrufen"),
 }
@@ -79,6 +87,7 @@ GROUPS = {
     "programme": _l("Programm"),
     "organiser": _l("Konten"),
     "api_token": _l("API-Tokens"),
+    "security": _l("Sicherheit"),
 }
 
 #: What an entry is about (``object_type``).
@@ -93,6 +102,7 @@ OBJECTS = {
     "programme": _l("Programm"),
     "organiser": _l("Konto"),
     "api_token": _l("API-Token"),
+    "security_setting": _l("Sicherheitseinstellung"),
 }
 
 

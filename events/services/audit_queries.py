@@ -196,6 +196,9 @@ KEY_LABELS = {
     "contact_public": _l("Kontakt öffentlich"), "featured": _l("Auf der Startseite"),
     "moderation_comment": _l("Kommentar der Moderation"), "published_at": _l("Veröffentlicht am"),
     "themes": _l("Themen"), "workshops": _l("Workshops"),
+    "account_key": _l("Konto-Schlüssel (Hash der eingegebenen Adresse)"),
+    "address_key": _l("Client-Adresse"),
+    "require_second_factor": _l("Zweiter Faktor vorgeschrieben"),
 }
 
 

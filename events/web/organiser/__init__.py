@@ -41,6 +41,8 @@ def _assemble() -> None:
     bp.register_blueprint(contributions.bp)
     from events.web.organiser import contribution_exports  # published examples, CSV/XLSX
     bp.register_blueprint(contribution_exports.bp)
+    from events.web.organiser import second_factor  # TOTP: own account, login step, admin
+    bp.register_blueprint(second_factor.bp)
 
 
 _assemble()

@@ -12,16 +12,23 @@ import time
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from events.extensions import login_manager
-from events.services import accounts, permissions
+from events.services import accounts, permissions, second_factor
 from events.web.common import security_headers
 from events.web.errors import wants_json
 
 #: Endpoints that anyone may open (the login and the password links).
 OPEN_ENDPOINTS = {
     "organiser.auth.login", "organiser.auth.password", "organiser.auth.forgot",
+    # the second step of the login: the password was right, the session is not logged in yet
+    "organiser.second_factor.verify",
+}
+#: What an account may open while it must still enrol a second factor (the admin requires
+#: one and it has none): the enrolment and the logout.
+ENROLMENT_ENDPOINTS = {
+    "organiser.second_factor.setup", "organiser.second_factor.qr", "organiser.auth.logout",
 }
 #: Child blueprint → permission; every other child needs ``organise``.
 BLUEPRINT_PERMISSIONS = {
@@ -34,6 +41,8 @@ ENDPOINT_PERMISSIONS = {
     "organiser.accounts.tokens": "organise",
     "organiser.accounts.token_create": "organise",
     "organiser.accounts.token_revoke": "organise",
+    "organiser.second_factor.policy": "manage_accounts",
+    "organiser.second_factor.reset": "manage_accounts",
 }
 SEEN_KEY = "organiser_seen"
 
@@ -108,7 +117,21 @@ def gate():
     session[SEEN_KEY] = now
     if not permissions.allowed(current_user, permission):
         abort(403)
+    if request.endpoint not in ENROLMENT_ENDPOINTS and second_factor.enrolment_due(
+            current_user):
+        if wants_json():
+            abort(403)
+        return redirect(url_for("organiser.second_factor.setup"), 303)
     return None
+
+
+def start_session(organiser) -> None:
+    """Log ``organiser`` in on a new session: nothing from before the login survives."""
+    session.clear()
+    g.pop("csrf_token", None)  # nor the CSRF token cached for this request
+    login_user(organiser)
+    session.permanent = True
+    session[SEEN_KEY] = time.time()
 
 
 def private(response):

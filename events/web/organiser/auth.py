@@ -8,29 +8,20 @@ a session fixed before the login is worth nothing afterwards.
 
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from events.extensions import db, limiter
 from events.services import accounts, audit
 from events.services.errors import DomainError, InvalidInput, InvalidLink
 from events.web.common import registration_limit
 from events.web.forms import ActionForm
-from events.web.organiser.access import SEEN_KEY, safe_next
+from events.web.organiser import second_factor
+from events.web.organiser.access import safe_next, start_session
 from events.web.organiser.forms.auth import ForgotForm, LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
-
-
-def _start_session(organiser) -> None:
-    session.clear()  # a new session: nothing from before the login survives
-    g.pop("csrf_token", None)  # nor the CSRF token cached for this request
-    login_user(organiser)
-    session.permanent = True
-    session[SEEN_KEY] = time.time()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -52,9 +43,12 @@ def login():
         form.show_errors({"password": str(error)})
         form.password.data = ""
         return render_template("organiser/login.html", form=form), error.status
+    if organiser.has_second_factor:  # not logged in yet: the code comes first
+        db.session.commit()
+        return second_factor.ask_for_code(organiser, safe_next(form.next.data))
     audit.record(organiser, "organiser.login", "organiser", organiser.id, "Angemeldet")
     db.session.commit()
-    _start_session(organiser)
+    start_session(organiser)
     return redirect(safe_next(form.next.data), 303)
 
 
@@ -93,7 +87,7 @@ def password(token: str):
     audit.record(organiser, "organiser.password", "organiser", organiser.id,
                  "Passwort über Link gesetzt")
     db.session.commit()
-    _start_session(organiser)
+    start_session(organiser)
     flash(_("Ihr Passwort ist gespeichert. Willkommen im Verwaltungsbereich."), "success")
     return redirect(url_for("organiser.dashboard.index"), 303)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -38,3 +39,10 @@ def configure_engine(engine: Engine) -> None:
         if mode not in {"DEFERRED", "IMMEDIATE", "EXCLUSIVE"}:
             raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True for errors that mean "the database cannot be reached right now" (connection
+    refused or lost, server restarting, SQLite file locked beyond the busy timeout)."""
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)

@@ -40,8 +40,9 @@ from typing import Callable
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
+from events.database import database_unavailable
 from events.extensions import db
 from events.mail import mime
 from events.mail.smtp import Failure, ServerUnavailable, TimeoutConnection, classify, redact
@@ -126,10 +127,8 @@ class Interrupted(Exception):
         self.unsettled = unsettled
 
 
-def database_lost(error: BaseException) -> bool:
-    """True for errors that mean "the database cannot be reached right now"."""
-    return isinstance(error, OperationalError | InterfaceError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated)
+#: The one test for "the database cannot be reached right now" (``events.database``).
+database_lost = database_unavailable
 
 
 def claim_next(now: datetime) -> Claimed | None:

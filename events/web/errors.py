@@ -11,9 +11,9 @@ import logging
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from events.database import database_unavailable
 from events.extensions import db
 from events.services.errors import DomainError
 from events.web.common import security_headers
@@ -129,9 +129,3 @@ def register(app: Flask) -> None:
 #: What a 503 asks clients to wait before trying again.
 RETRY_AFTER_SECONDS = 30
 
-
-def database_unavailable(error: Exception) -> bool:
-    """True for errors that mean "the database cannot be reached right now" (connection
-    refused or lost, server restarting, SQLite file locked beyond the busy timeout)."""
-    return isinstance(error, OperationalError | InterfaceError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated)

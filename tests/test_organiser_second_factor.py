@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from events.extensions import db
-from events.models import AuditEntry, LoginFailure, RecoveryCode
+from events.models import AuditEntry, LoginFailure, OutboxMessage, RecoveryCode
 from events.services import second_factor
 from tests import browser_support as support
 from tests.conftest import ORGANISER_PASSWORD, login
@@ -190,6 +190,24 @@ def test_the_pending_login_is_not_a_login_and_expires(app, organiser_client, mon
     answer = client.post(VERIFY, data={"csrf_token": token,
                                        "code": pyotp.TOTP(secret).at(later)})
     assert answer.status_code == 303 and answer.headers["Location"] == "/organiser/login"
+
+
+def test_a_password_link_alone_does_not_pass_the_second_factor(app, organiser_client):
+    organiser = organiser_client.organiser
+    secret, _codes = enrol(organiser_client)
+    client = app.test_client()
+    token = csrf_token(client, "/organiser/passwort-vergessen")
+    client.post("/organiser/passwort-vergessen", data={"csrf_token": token,
+                                                       "email": organiser.email})
+    mail = db.session.scalars(select(OutboxMessage)).all()[-1]
+    link = re.search(r"http://praxis.test(/organiser/passwort/\S+)", mail.body_text).group(1)
+    token = csrf_token(client, link)
+    done = client.post(link, data={"csrf_token": token, "password": "ein neues Passwort 2027",
+                                   "password_again": "ein neues Passwort 2027"})
+    assert done.status_code == 303 and done.headers["Location"] == VERIFY
+    assert client.get("/organiser/").status_code == 303
+    assert send_code(client, next_code(secret)).status_code == 303
+    assert client.get("/organiser/").status_code == 200
 
 
 @pytest.mark.backends

@@ -87,6 +87,11 @@ def password(token: str):
     audit.record(organiser, "organiser.password", "organiser", organiser.id,
                  "Passwort über Link gesetzt")
     db.session.commit()
+    if organiser.has_second_factor:  # the link alone (a mailbox) must not be enough
+        answer = second_factor.ask_for_code(organiser, url_for("organiser.dashboard.index"))
+        flash(_("Ihr Passwort ist gespeichert. Bitte geben Sie noch den Code aus Ihrer App "
+                "ein."), "success")
+        return answer
     start_session(organiser)
     flash(_("Ihr Passwort ist gespeichert. Willkommen im Verwaltungsbereich."), "success")
     return redirect(url_for("organiser.dashboard.index"), 303)

@@ -239,3 +239,15 @@ def test_cli_refuses_a_second_account_with_the_same_address(app, runner, make_or
                            input="ein sehr gutes Passwort 42\n")
     assert result.exit_code == 1
     assert "schon ein Konto" in result.output
+
+
+@pytest.mark.parametrize("password", ["Sommer2026!!!", "iloveyou12345", "qwertzuiop123",
+                                      "Praxisaustausch2027", "Kommune123456"])
+def test_common_passwords_of_twelve_and_more_are_refused(password):
+    assert "zu leicht zu erraten" in accounts.password_problem(password, "x@kgst.example")
+
+
+@pytest.mark.parametrize("password", [ORGANISER_PASSWORD, "ein sehr gutes Passwort 42",
+                                      "Fähre nach Föhr um 7:40"])
+def test_long_uncommon_passphrases_are_accepted(password):
+    assert accounts.password_problem(password, "orga@kgst.example") is None

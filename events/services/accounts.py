@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
+from zxcvbn import zxcvbn
 
 from events.extensions import db
 from events.mail.outbox import enqueue
@@ -34,9 +35,12 @@ HASHER = PasswordHasher()
 #: Verified for unknown addresses, so that both answers take as long.
 _DUMMY_HASH = HASHER.hash("praxisaustausch-dummy-password")
 MIN_PASSWORD = 12
-#: A few of the most used passwords and words of this domain (lower case).
-COMMON = {"passwort1234", "password1234", "123456789012", "qwertzuiop12", "praxisaustausch",
-          "hallo1234567", "sommer202627", "winter202627", "kommune12345", "admin1234567"}
+#: Words of this domain that make a password easier to guess (besides the person's address).
+DOMAIN_WORDS = ["praxisaustausch", "kommune", "kompetenzteam", "workshop", "passwort",
+                "integration", "fluechtling", "flüchtling"]
+#: zxcvbn's estimate (its lists of common passwords, names, words and patterns) must reach
+#: 10^10 guesses: days of an offline attack on an argon2id hash, not minutes.
+MIN_GUESSES_LOG10 = 10
 
 
 class LoginRefused(DomainError):
@@ -64,7 +68,8 @@ def password_problem(password: str, email: str = "") -> str | None:
         return str(_l("Das Passwort ist zu lang (höchstens 1000 Zeichen)."))
     lowered = password.lower()
     local = normalise_email(email).partition("@")[0]
-    if (lowered in COMMON or len(set(password)) < 5
+    estimate = zxcvbn(password[:100], user_inputs=[local, *local.split("."), *DOMAIN_WORDS])
+    if (estimate["guesses_log10"] < MIN_GUESSES_LOG10 or len(set(password)) < 5
             or (len(local) >= 4 and local in lowered)):
         return str(_l("Dieses Passwort ist zu leicht zu erraten. Bitte wählen Sie ein "
                       "längeres, z. B. aus mehreren Wörtern."))

@@ -247,3 +247,21 @@ def test_the_result_page_names_no_state(app, make_workshop):
                   "noch einmal geschickt"):
         assert words not in text
     assert re.search(r"höchstens \d+ Stunden", text)
+
+
+def test_password_reset_does_the_same_work_for_an_unknown_address(client, make_organiser):
+    """Both answers render the mail and write one audit row; only a real account gets mail."""
+    from events.models import AuditEntry, OutboxMessage
+    from tests.pages_support import csrf_token
+
+    organiser = make_organiser()
+    for email in (organiser.email, "niemand-hier@kgst.example"):
+        token = csrf_token(client, "/organiser/passwort-vergessen")
+        client.post("/organiser/passwort-vergessen", data={"csrf_token": token, "email": email})
+    actions = [entry.action for entry in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.like("organiser.reset_requested%"))
+        .order_by(AuditEntry.id))]
+    assert actions == ["organiser.reset_requested", "organiser.reset_requested_unknown"]
+    unknown = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert "niemand-hier" not in str(unknown.after) + unknown.summary
+    assert [m.recipient for m in db.session.scalars(select(OutboxMessage))] == [organiser.email]

@@ -368,3 +368,15 @@ def request_reset(email: str) -> None:
         send_password_mail(organiser, "organiser_reset")
         audit.record(None, "organiser.reset_requested", "organiser", organiser.id,
                      f"Passwort-Link für {organiser.email} angefordert")
+        return
+    # The same work for an unknown address (render the mail, write one row), so that the
+    # answer's timing does not tell whether the account exists; nothing is sent.
+    stand_in = Organiser(id=0, email=normalise_email(email)[:254], name="", reset_salt="")
+    config = current_app.config
+    render_template("mail/organiser_reset.txt", organiser=stand_in, url=password_link(stand_in),
+                    hours=config["ORGANISER_INVITE_HOURS"], contact_name=config["CONTACT_NAME"],
+                    contact_email=config["CONTACT_EMAIL"], base_url=config["BASE_URL"],
+                    subject="")
+    audit.record(None, "organiser.reset_requested_unknown", "organiser", None,
+                 "Passwort-Link für eine Adresse ohne aktives Konto angefordert",
+                 after={"account_key": _account_key(email)})

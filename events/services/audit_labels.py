@@ -62,6 +62,7 @@ ACTIONS = {
     "organiser.reinvite": _l("Einladung erneut gesendet"),
     "organiser.reset": _l("Passwort zurückgesetzt"),
     "organiser.reset_requested": _l("Passwort-Link angefordert"),
+    "organiser.reset_requested_unknown": _l("Passwort-Link für unbekannte Adresse angefordert"),
     "organiser.login_failed": _l("Anmeldung fehlgeschlagen"),
     "organiser.second_factor_enable": _l("Zweiter Faktor eingerichtet"),
     "organiser.second_factor_disable": _l("Zweiter Faktor abgeschaltet"),

@@ -107,7 +107,8 @@ def test_every_operation_gets_documented_answers_to_generated_requests(app, fixt
         try:
             _fuzz(schema, operation_id, fixtures)
         except Exception as error:  # noqa: BLE001 - collected, reported below
-            failures.append(f"--- {operation_id}: {type(error).__name__}\n{str(error)[:3000]}")
+            failures.append(f"--- {operation_id}: {type(error).__name__}\n{str(error)[:3000]}\n"
+                            + "\n".join(getattr(error, "__notes__", [])))
     assert not failures, "\n".join(failures)
 
 

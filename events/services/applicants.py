@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from events.services.text import add_unstorable_problems
+
 LIMITS = {"name": 200, "email": 254, "municipality": 200, "role": 200, "remarks": 2000,
           "accessibility_needs": 2000}
 
@@ -69,6 +71,7 @@ def validate(applicant: Applicant) -> dict[str, str]:
             "Angaben zur Barrierefreiheit speichern wir nur mit Ihrer ausdrücklichen "
             "Einwilligung. Bitte willigen Sie ein oder lassen Sie das Feld leer."
         )
+    add_unstorable_problems(errors, applicant, LIMITS)
     add_length_problems(errors, applicant, LIMITS)
     return errors
 

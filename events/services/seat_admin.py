@@ -24,6 +24,7 @@ from events.services.applicants import Applicant, validate
 from events.services.attendee_lists import status_label
 from events.services.errors import InvalidInput, NotFound, StateConflict
 from events.services.locking import begin_serialised, lock_programme
+from events.services.text import UNSTORABLE, UNSTORABLE_MESSAGE
 
 S = RegistrationStatus
 #: Largest id we look up (ids from URLs and forms; larger ones overflow the databases).
@@ -46,6 +47,8 @@ def _reason(reason: str | None, required: bool) -> str:
                                         "Protokoll festgehalten.")})
     if len(text) > REASON_LIMIT:
         raise InvalidInput({"reason": _("Bitte höchstens %(n)d Zeichen.", n=REASON_LIMIT)})
+    if UNSTORABLE.search(text):
+        raise InvalidInput({"reason": str(UNSTORABLE_MESSAGE)})
     return text
 
 

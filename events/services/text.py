@@ -9,7 +9,26 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
+
 _KEEP_IN_TEXT = {"\n", "\t"}
+
+#: What no field may hold: C0 controls except tab, newline and carriage return, DEL, and
+#: lone surrogates (PostgreSQL refuses NUL; surrogates cannot be encoded to be stored or
+#: sent). The edge refuses them in paths and API queries, ``add_unstorable_problems`` in
+#: the fields that the forms, the API and the back office share.
+UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+UNSTORABLE_MESSAGE = _l("Dieser Wert enthält Steuerzeichen, die nicht verarbeitet werden "
+                        "können.")
+
+
+def add_unstorable_problems(errors: dict[str, str], value, fields) -> None:
+    """Add ``UNSTORABLE_MESSAGE`` to ``errors`` for each attribute of ``value`` (named in
+    ``fields``) that holds such a character, unless that field already has a message."""
+    for field in fields:
+        content = getattr(value, field)
+        if isinstance(content, str) and UNSTORABLE.search(content) and field not in errors:
+            errors[field] = str(UNSTORABLE_MESSAGE)
 
 #: German letters spelled out, as people write them in addresses (ä → ae, ß → ss).
 _TRANSLITERATION = str.maketrans({

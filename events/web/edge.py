@@ -11,19 +11,15 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Flask, abort, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from events.services.errors import InvalidInput
+from events.services.text import UNSTORABLE
+from events.services.text import UNSTORABLE_MESSAGE as MESSAGE
 
 #: The largest id the id columns hold on both databases (PostgreSQL's INTEGER).
 MAX_ID = 2**31 - 1
-#: C0 controls except tab, newline and carriage return, DEL, and lone surrogates.
-UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-MESSAGE = _l("Dieser Wert enthält Steuerzeichen, die nicht verarbeitet werden können.")
 
 
 class BoundedInteger(IntegerConverter):

@@ -223,3 +223,19 @@ def test_rolled_back_registration_leaves_no_mail(make_workshop, now):
     seats.register(workshop.id, applicant(1), now=now)
     db.session.rollback()
     assert kinds() == []
+
+
+def test_a_repeated_public_registration_does_not_overwrite_the_persons_details(make_workshop,
+                                                                              now):
+    """Whoever types somebody else's address must not change that person's name."""
+    from events.models import Participant
+    from events.services import seats
+
+    first, second = make_workshop(capacity=5), make_workshop(capacity=5)
+    seats.register(first.id, applicant(1, name="Erika Mustermann"), now=now)
+    db.session.commit()
+    seats.register(second.id, applicant(1, name="Jemand Anderes", municipality="Irgendwo"),
+                   now=now)
+    db.session.commit()
+    person = db.session.scalar(select(Participant))
+    assert (person.name, person.municipality) == ("Erika Mustermann", "Stadt Köln")

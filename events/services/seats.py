@@ -156,7 +156,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
             str(CLOSED_MESSAGES[state]) % {"opens": notify.format_datetime(opens) if opens else ""}
         )
 
-    participant = participant_for(applicant)
+    participant = participant_for(applicant, update_details=False)
     registration = db.session.scalar(
         select(Registration)
         .where(Registration.workshop_id == workshop.id,
@@ -198,8 +198,13 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
                               waitlist_position(registration))
 
 
-def participant_for(applicant: Applicant) -> Participant:
-    """The person with the applicant's address (created if new), with the latest details."""
+def participant_for(applicant: Applicant, *, update_details: bool = True) -> Participant:
+    """The person with the applicant's address (created if new).
+
+    ``update_details``: an existing person's name, municipality and role become the
+    applicant's. A public registration passes False: whoever types somebody else's address
+    must not overwrite that person's details (the mailbox owner is not asked).
+    """
     email = normalise_email(applicant.email)
     participant = db.session.scalar(select(Participant).where(Participant.email == email))
     if participant is None:
@@ -218,7 +223,8 @@ def participant_for(applicant: Applicant) -> Participant:
                 select(Participant).where(Participant.email == email)
                 .execution_options(populate_existing=True)
             ).scalar_one()
-    # the latest details win
+    if not update_details:
+        return participant
     participant.name = applicant.name
     participant.municipality = applicant.municipality
     participant.role = applicant.role

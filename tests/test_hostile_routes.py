@@ -1,6 +1,7 @@
 """Every route of the URL map, asked with hostile path segments, query strings and bodies:
 never a server error, on SQLite and on PostgreSQL (which refuses what SQLite swallows:
-integers beyond 64 bits, NUL characters, invalid UTF-8)."""
+integers beyond 64 bits - and beyond 32, the id columns' INTEGER -, NUL characters,
+invalid UTF-8)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from werkzeug.routing import Rule
 from tests.conftest import login
 
 HUGE = "99999999999999999999"
-SEGMENTS = [HUGE, "-1", "0", "%00", "%FF%FE", "..%2F..%2Fetc%2Fpasswd", "a" * 300,
+SEGMENTS = [HUGE, "2147483648", "-1", "0", "%00", "%FF%FE", "..%2F..%2Fetc%2Fpasswd", "a" * 300,
             "%E2%80%AE%F0%9F%98%80", "'%20OR%201=1--"]
 QUERY = ("?q=%00&page=" + HUGE + "&status=%FF&sort=%3BDROP&workshop=" + HUGE
          + "&theme=%00&state=x&kind=%F0%9F%98%80&per_page=-5&von=2027-02-30&bis=%00")

@@ -1,7 +1,8 @@
 """schemathesis over the whole OpenAPI document, against the real app on SQLite and PostgreSQL.
 
-Every operation of ``/api/openapi.json`` gets ``FUZZ_EXAMPLES`` generated requests (200 by
-default): valid ones (positive), invalid ones (negative: wrong types, missing fields,
+Every operation of ``/api/openapi.json`` gets up to ``FUZZ_EXAMPLES`` generated requests
+(200 by default; one without any parameter, body or header has a single request to make):
+valid ones (positive), invalid ones (negative: wrong types, missing fields,
 strings where numbers belong, odd unicode) and valid ones aimed at rows that exist (the
 workshop open for registration, the published example). Each answer must not be a server
 error (503 included: the database is up), its status must be documented for the operation,

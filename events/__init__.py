@@ -76,7 +76,10 @@ def register_extensions(app: Flask) -> None:
                      compare_type=True)
     mail.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app)
+    from events.web import language  # German by default; a cookie or the API's Accept-Language
+
+    language.register(app)  # compiles translations/*/messages.po into .mo when needed
+    babel.init_app(app, locale_selector=language.select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)
     if not app.config.get("MAIL_SERVER"):

@@ -1,0 +1,85 @@
+"""Language of the pages: German by default, English on request.
+
+- ``/sprache/<code>?next=/pfad`` stores the choice in a cookie and sends the visitor back
+  (only to a local path; an unknown language code answers 404).
+- The locale selector reads that cookie; API requests (``/api/``) without it follow
+  Accept-Language; everything else falls back to German.
+- ``compile_catalogues`` turns every ``translations/*/LC_MESSAGES/messages.po`` into its
+  ``.mo`` when the .mo is missing or older (the .mo files are not in git).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, redirect, request
+
+bp = Blueprint("language", __name__)
+
+#: Languages a visitor may choose; the first one is the default and the fallback.
+LANGUAGES = ("de", "en")
+COOKIE = "sprache"
+COOKIE_AGE = 365 * 24 * 3600
+
+log = logging.getLogger("events.language")
+
+
+def select_locale() -> str:
+    """The cookie's language if valid; for the API, Accept-Language; otherwise German."""
+    chosen = request.cookies.get(COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+    return LANGUAGES[0]
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` if it is a local path ("/…", not "//…" nor "/\\…"), else the start page."""
+    if (not target or not target.startswith("/") or target.startswith("//")
+            or target.startswith("/\\") or any(c in target for c in "\r\n\t\\")):
+        return "/"
+    return target
+
+
+@bp.get("/sprache/<code>")
+def choose(code: str):
+    """Remember the language in a cookie and go back to ``next`` (a local path)."""
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next")), code=303)
+    response.set_cookie(COOKIE, code, max_age=COOKIE_AGE, samesite="Lax", httponly=True,
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+def compile_catalogues(directory: str | Path) -> None:
+    """Compile each messages.po below ``directory`` whose .mo is missing or older.
+
+    A catalogue that cannot be compiled is logged and skipped: the pages then stay German.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in Path(directory).glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        try:
+            with po_path.open("rb") as source:
+                catalog = read_po(source, locale=po_path.parent.parent.name)
+            partial = mo_path.with_suffix(".mo.tmp")
+            with partial.open("wb") as target:
+                write_mo(target, catalog)
+            partial.replace(mo_path)
+        except (OSError, ValueError) as error:  # pragma: no cover - a broken deployment
+            log.error("Cannot compile %s: %s", po_path, error)
+
+
+def register(app: Flask) -> None:
+    """Compile the catalogues, install the selector and the /sprache route."""
+    for directory in str(app.config.get("BABEL_TRANSLATION_DIRECTORIES", "")).split(";"):
+        if directory:
+            compile_catalogues(directory)
+    app.register_blueprint(bp)

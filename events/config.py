@@ -235,6 +235,16 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "RETENTION_DAYS": env.integer("RETENTION_DAYS", 183, minimum=1),
         "PRIVACY_TEXT_FILE": env.text("PRIVACY_TEXT_FILE", ""),
         "IMPRINT_TEXT_FILE": env.text("IMPRINT_TEXT_FILE", ""),
+        # accessibility statement (BITV 2.0 / EU 2016/2102): status, last check, contact
+        "ACCESSIBILITY_STATUS": env.text("ACCESSIBILITY_STATUS", "teilweise"),
+        "ACCESSIBILITY_CHECKED_ON": env.text("ACCESSIBILITY_CHECKED_ON", "2026-11-30"),
+        "ACCESSIBILITY_CONTACT": env.text("ACCESSIBILITY_CONTACT", ""),
+        "ACCESSIBILITY_ENFORCEMENT_BODY": env.text(
+            "ACCESSIBILITY_ENFORCEMENT_BODY",
+            "Schlichtungsstelle nach § 16 BGG; bei der oder dem Beauftragten der Bundesregierung "
+            "für die Belange von Menschen mit Behinderungen; Mauerstraße 53; 10117 Berlin"),
+        "ACCESSIBILITY_ENFORCEMENT_URL": env.text("ACCESSIBILITY_ENFORCEMENT_URL",
+                                                  "https://www.schlichtungsstelle-bgg.de"),
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent
                                              / "translations"),
         "LOG_LEVEL": log_level,

@@ -7,6 +7,7 @@ list, who may register when) live in ``services.seats``; these pages add none.
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import nh3
@@ -180,3 +181,36 @@ def imprint():
     config = current_app.config
     return render_template("pages/impressum.html", custom=_operator_text("IMPRINT_TEXT_FILE"),
                            address=_lines(config.get("OPERATOR_ADDRESS", "")))
+
+
+# --- accessibility statement and Leichte Sprache (BITV 2.0) -------------------------------
+
+ACCESSIBILITY_STATES = ("vollständig", "teilweise", "nicht")
+
+
+def _checked_on(value: str) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        log.error("ACCESSIBILITY_CHECKED_ON=%r is no date (JJJJ-MM-TT)", value)
+        return None
+
+
+@bp.get("/barrierefreiheit")
+def accessibility():
+    config = current_app.config
+    status = (config.get("ACCESSIBILITY_STATUS") or "teilweise").strip().lower()
+    if status not in ACCESSIBILITY_STATES:
+        status = "teilweise"
+    checked = _checked_on(config.get("ACCESSIBILITY_CHECKED_ON", ""))
+    return render_template(
+        "pages/barrierefreiheit.html", status=status,
+        checked_on=checked.strftime("%d.%m.%Y") if checked else None,
+        contact=config.get("ACCESSIBILITY_CONTACT") or config.get("OPERATOR_EMAIL"),
+        body=_lines(config.get("ACCESSIBILITY_ENFORCEMENT_BODY", "")),
+        body_url=config.get("ACCESSIBILITY_ENFORCEMENT_URL", ""))
+
+
+@bp.get("/leichte-sprache")
+def easy_language():
+    return render_template("pages/leichte_sprache.html")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, redirect, request
+from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request
 
 bp = Blueprint("language", __name__)
 
@@ -25,14 +25,18 @@ COOKIE_AGE = 365 * 24 * 3600
 log = logging.getLogger("events.language")
 
 
-def select_locale() -> str:
-    """The cookie's language if valid; for the API, Accept-Language; otherwise German."""
+def select_locale() -> str | None:
+    """The cookie's language if valid; for the API, Accept-Language; otherwise None, which
+    means BABEL_DEFAULT_LOCALE (German unless APP_LOCALE says otherwise). Outside a
+    request (mail worker, CLI) also None."""
+    if not has_request_context():
+        return None
     chosen = request.cookies.get(COOKIE, "")
     if chosen in LANGUAGES:
         return chosen
     if request.path.startswith("/api/"):
-        return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
-    return LANGUAGES[0]
+        return request.accept_languages.best_match(LANGUAGES)
+    return None
 
 
 def safe_next(target: str | None) -> str:
@@ -83,3 +87,12 @@ def register(app: Flask) -> None:
         if directory:
             compile_catalogues(directory)
     app.register_blueprint(bp)
+    app.before_request(_forget_cached_locale)
+
+
+def _forget_cached_locale() -> None:
+    """flask-babel caches the locale on the app context, which may outlive one request
+    (tests, CLI): each request asks the selector afresh."""
+    from flask_babel import refresh
+
+    refresh()

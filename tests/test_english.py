@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,18 @@ def test_every_message_of_the_template_is_in_the_english_catalogue():
     english = {_key(m.id) for m in _catalog(EN_PO) if m.id}
     missing = sorted(template - english)
     assert missing == [], f"{len(missing)} not in en/messages.po: {missing[:10]}"
+
+
+def test_every_text_in_the_sources_is_in_the_english_catalogue(tmp_path):
+    """Extracted afresh (the command in babel.cfg): a new text needs messages.pot and en."""
+    target = tmp_path / "messages.pot"
+    subprocess.run([str(Path(sys.executable).with_name("pybabel")), "extract", "-F",
+                    "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+                    "-o", str(target), "."], cwd=ROOT, check=True, capture_output=True)
+    sources = {_key(m.id) for m in _catalog(target) if m.id}
+    english = {_key(m.id) for m in _catalog(EN_PO) if m.id}
+    missing = sorted(sources - english)
+    assert missing == [], f"{len(missing)} texts not in en/messages.po: {missing[:10]}"
 
 
 def test_nothing_untranslated_or_fuzzy():

@@ -1,8 +1,8 @@
 """Dates and times for German readers, in the programme's time zone. Floor 1.
 
 ``Di., 12. Januar 2027, 10:00 Uhr`` and ``Di., 12. Januar 2027, 10:00–16:00 Uhr``.
-Works outside requests (the mail worker), so it reads the app config, not the
-request's locale.
+Outside requests (the mail worker) the app config's locale; in a request the page's
+language (flask-babel), so English pages read ``Tue 12 January 2027, 10:00``.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as _babel_format
-from flask import current_app, has_app_context
+from flask import current_app, has_app_context, has_request_context
 
 DATE = "EEE, d. MMMM y"
 TIME = "HH:mm"
+#: Other languages than German: their date pattern, the word after a time, "bis".
+OTHER = {"en": ("EEE d MMMM y", "", "to")}
 
 
 def _zone() -> ZoneInfo:
@@ -23,7 +25,19 @@ def _zone() -> ZoneInfo:
 
 
 def _locale() -> str:
+    if has_request_context():
+        from flask_babel import get_locale
+
+        chosen = get_locale()
+        if chosen is not None:
+            return str(chosen)
     return current_app.config.get("BABEL_DEFAULT_LOCALE", "de") if has_app_context() else "de"
+
+
+def _words() -> tuple[str, str, str]:
+    """(date pattern, " Uhr" or nothing, "bis") for the current language."""
+    pattern, after, until = OTHER.get(_locale()[:2], (DATE, "Uhr", "bis"))
+    return pattern, f" {after}" if after else "", until
 
 
 def local(value: datetime) -> datetime:
@@ -32,12 +46,13 @@ def local(value: datetime) -> datetime:
 
 
 def format_date(value: datetime) -> str:
-    return _babel_format(local(value), DATE, locale=_locale())
+    return _babel_format(local(value), _words()[0], locale=_locale())
 
 
 def format_datetime(value: datetime) -> str:
     """``Di., 12. Januar 2027, 10:00 Uhr``"""
-    return f"{format_date(value)}, {_babel_format(local(value), TIME, locale=_locale())} Uhr"
+    after = _words()[1]
+    return f"{format_date(value)}, {_babel_format(local(value), TIME, locale=_locale())}{after}"
 
 
 def format_range(start: datetime, end: datetime) -> str:
@@ -45,8 +60,8 @@ def format_range(start: datetime, end: datetime) -> str:
     start_l, end_l = local(start), local(end)
     if start_l.date() == end_l.date():
         return (f"{format_date(start)}, {_babel_format(start_l, TIME, locale=_locale())}–"
-                f"{_babel_format(end_l, TIME, locale=_locale())} Uhr")
-    return f"{format_datetime(start)} bis {format_datetime(end)}"
+                f"{_babel_format(end_l, TIME, locale=_locale())}{_words()[1]}")
+    return f"{format_datetime(start)} {_words()[2]} {format_datetime(end)}"
 
 
 def isoformat_local(value: datetime) -> str:

@@ -109,6 +109,7 @@ def test_german_is_the_default_even_for_an_english_browser(client, workshop):
     assert page.status_code == 200
     assert '<html lang="de">' in html
     assert "Zum Inhalt springen" in html and "Skip to content" not in html
+    assert re.search(r"\d{4}, \d\d:\d\d(–\d\d:\d\d)? Uhr", html)
     assert 'hreflang="en"' in html and ">English</a>" in html
 
 
@@ -124,6 +125,9 @@ def test_the_switch_sets_the_cookie_and_the_catalogue_speaks_english(client, wor
         assert text in html, text
     assert "Zum Inhalt springen" not in html
     assert "Ausbildung in der Verwaltung" in main(html)  # data stays as entered
+    assert " Uhr" not in html  # dates in English too: "Mon 21 December 2026, 10:00"
+    assert re.search(r"\b[A-Z][a-z]{2} \d{1,2} (January|February|March|April|May|June|July|"
+                     r"August|September|October|November|December) \d{4}, \d\d:\d\d", html)
     assert ">Deutsch</a>" in html and 'aria-current="true">English' in html
     client.get("/sprache/de?next=/")
     assert '<html lang="de">' in client.get("/").get_data(as_text=True)

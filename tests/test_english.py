@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from events.web import language
-from tests.pages_support import dated_workshops, main
+from tests.pages_support import dated_workshops, every_page, main
 
 ROOT = Path(__file__).resolve().parent.parent
 POT = ROOT / "translations" / "messages.pot"
@@ -166,3 +166,15 @@ def test_the_api_follows_accept_language(client):
     assert english.get_json()["error"]["message"].startswith("Please send a valid API token")
     german = client.get("/api/v1/organiser/accounts", headers={"Accept-Language": "fr"})
     assert german.get_json()["error"]["message"].startswith("Bitte senden Sie ein gültiges")
+
+
+def test_every_public_page_renders_in_english(client, make_workshop):
+    client.set_cookie("sprache", "en")
+    pages = every_page(client, dated_workshops(make_workshop))
+    assert len(pages) > 10
+    for name, response in pages:
+        html = response.get_data(as_text=True)
+        assert response.status_code < 500, name
+        if response.mimetype == "text/html" and "<html" in html:
+            assert '<html lang="en">' in html, name
+            assert "Skip to content" in html and "Zum Inhalt springen" not in html, name

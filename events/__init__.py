@@ -136,9 +136,9 @@ def register_template_helpers(app: Flask) -> None:
     """Jinja filters for German dates; the templates never format by hand."""
     from events import formatting
 
-    app.jinja_env.filters["datetime_de"] = formatting.format_datetime
-    app.jinja_env.filters["date_de"] = formatting.format_date
-    app.jinja_env.filters["range_de"] = formatting.format_range
+    app.jinja_env.filters["datetime_de"] = formatting.for_page(formatting.format_datetime)
+    app.jinja_env.filters["date_de"] = formatting.for_page(formatting.format_date)
+    app.jinja_env.filters["range_de"] = formatting.for_page(formatting.format_range)
 
 
 def register_commands(app: Flask) -> None:

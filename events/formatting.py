@@ -1,13 +1,16 @@
 """Dates and times for German readers, in the programme's time zone. Floor 1.
 
 ``Di., 12. Januar 2027, 10:00 Uhr`` and ``Di., 12. Januar 2027, 10:00–16:00 Uhr``.
-Outside requests (the mail worker) the app config's locale; in a request the page's
-language (flask-babel), so English pages read ``Tue 12 January 2027, 10:00``.
+Called from Python (services, mails, PDFs, calendar files): the app config's locale.
+Through the Jinja filters (``for_page``): the page's language, so English pages read
+``Tue 12 January 2027, 10:00``; mail templates render in the default language.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
+from functools import wraps
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as _babel_format
@@ -17,6 +20,8 @@ DATE = "EEE, d. MMMM y"
 TIME = "HH:mm"
 #: Other languages than German: their date pattern, the word after a time, "bis".
 OTHER = {"en": ("EEE d MMMM y", "", "to")}
+#: Set by ``for_page`` while a template filter formats: the page's locale.
+_PAGE_LOCALE: ContextVar[str | None] = ContextVar("page_locale", default=None)
 
 
 def _zone() -> ZoneInfo:
@@ -25,13 +30,27 @@ def _zone() -> ZoneInfo:
 
 
 def _locale() -> str:
-    if has_request_context():
+    page = _PAGE_LOCALE.get()
+    if page:
+        return page
+    return current_app.config.get("BABEL_DEFAULT_LOCALE", "de") if has_app_context() else "de"
+
+
+def for_page(function):
+    """``function`` as a Jinja filter: in a request it formats in the page's language."""
+    @wraps(function)
+    def page_filter(*args, **kwargs):
+        if not has_request_context():
+            return function(*args, **kwargs)
         from flask_babel import get_locale
 
         chosen = get_locale()
-        if chosen is not None:
-            return str(chosen)
-    return current_app.config.get("BABEL_DEFAULT_LOCALE", "de") if has_app_context() else "de"
+        token = _PAGE_LOCALE.set(str(chosen) if chosen else None)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _PAGE_LOCALE.reset(token)
+    return page_filter
 
 
 def _words() -> tuple[str, str, str]:

@@ -178,3 +178,19 @@ def test_every_public_page_renders_in_english(client, make_workshop):
         if response.mimetype == "text/html" and "<html" in html:
             assert '<html lang="en">' in html, name
             assert "Skip to content" in html and "Zum Inhalt springen" not in html, name
+
+
+def test_mails_stay_german_when_the_sender_reads_english(client, workshop):
+    from events.extensions import db
+    from events.models import OutboxMessage
+    from tests.pages_support import form_data, post_form
+
+    client.set_cookie("sprache", "en")
+    answer = post_form(client, f"/workshops/{workshop.slug}", form_data(1))
+    assert answer.status_code == 303
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="en">' in page  # the page after the mail is English again
+    mail = db.session.scalars(db.select(OutboxMessage)).one()
+    assert "Bitte" in mail.subject
+    assert " Uhr" in mail.body_text and "Please" not in mail.body_text
+    assert "Zum Inhalt springen" not in mail.body_html

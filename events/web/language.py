@@ -13,7 +13,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    before_render_template,
+    current_app,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    template_rendered,
+)
 
 bp = Blueprint("language", __name__)
 
@@ -29,7 +40,7 @@ def select_locale() -> str | None:
     """The cookie's language if valid; for the API, Accept-Language; otherwise None, which
     means BABEL_DEFAULT_LOCALE (German unless APP_LOCALE says otherwise). Outside a
     request (mail worker, CLI) also None."""
-    if not has_request_context():
+    if not has_request_context() or getattr(g, "mail_templates", 0):
         return None
     chosen = request.cookies.get(COOKIE, "")
     if chosen in LANGUAGES:
@@ -87,7 +98,32 @@ def register(app: Flask) -> None:
         if directory:
             compile_catalogues(directory)
     app.register_blueprint(bp)
-    app.before_request(_forget_cached_locale)
+    app.before_request(_new_request)
+    before_render_template.connect(_mail_begins, app)
+    template_rendered.connect(_mail_ends, app)
+
+
+def _is_mail(template) -> bool:
+    return (getattr(template, "name", None) or "").startswith("mail/")
+
+
+def _mail_begins(sender, template, context, **extra) -> None:
+    """E-mails stay in the default language (their subjects are German, and the recipient
+    did not choose the sender's language): templates/mail/* render with the default."""
+    if has_request_context() and _is_mail(template):
+        g.mail_templates = getattr(g, "mail_templates", 0) + 1
+        _forget_cached_locale()
+
+
+def _mail_ends(sender, template, context, **extra) -> None:
+    if has_request_context() and _is_mail(template):
+        g.mail_templates = max(getattr(g, "mail_templates", 1) - 1, 0)
+        _forget_cached_locale()
+
+
+def _new_request() -> None:
+    g.mail_templates = 0
+    _forget_cached_locale()
 
 
 def _forget_cached_locale() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,9 +31,9 @@ from events.web.organiser.forms.contributions import (
 bp = Blueprint("contributions", __name__, url_prefix="/praxisbeispiele")
 
 FILTER_LABELS = {
-    "": "Zu prüfen", "submitted": "Eingereicht", "published": "Veröffentlicht",
-    "returned": "Zurückgegeben", "withdrawn": "Zurückgezogen",
-    "unverified": "E-Mail unbestätigt", "all": "Alle",
+    "": _l("Zu prüfen"), "submitted": _l("Eingereicht"), "published": _l("Veröffentlicht"),
+    "returned": _l("Zurückgegeben"), "withdrawn": _l("Zurückgezogen"),
+    "unverified": _l("E-Mail unbestätigt"), "all": _l("Alle"),
 }
 
 
@@ -43,7 +44,7 @@ def index():
         state = ""
     return render_template("organiser/contributions/index.html",
                            items=moderation.queue(state), state=state,
-                           filters=[(key, _(label)) for key, label in FILTER_LABELS.items()],
+                           filters=[(key, str(label)) for key, label in FILTER_LABELS.items()],
                            S=ContributionState)
 
 

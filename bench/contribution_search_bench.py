@@ -31,8 +31,7 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
-from bench.support import throwaway_database, timed  # noqa: E402
-from events import create_app  # noqa: E402
+from bench.support import bench_app, percentile, throwaway_database, timed  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import (  # noqa: E402
     FEDERAL_STATES,
@@ -120,16 +119,13 @@ def fill(count: int) -> None:
 
 
 def line(label: str, hits: int | str, values: list[float]) -> str:
-    ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = percentile(values, 0.99)
     return (f"{label:<46} {hits:>6}   median {statistics.median(values):8.2f} ms   "
             f"p99 {p99:8.2f} ms")
 
 
 def run(url: str, args: argparse.Namespace, folder: Path) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "BASE_URL": "https://praxis.example.de", "MAIL_DIR": str(folder / "mail"),
-                      "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
+    app = bench_app(url, folder)
     with app.app_context():
         upgrade()
         begin = time.perf_counter()

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from bench.support import throwaway_database, timed  # noqa: E402
-from events import create_app, ical  # noqa: E402
+from bench.support import bench_app, percentile, throwaway_database, timed  # noqa: E402
+from events import ical  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import Programme, Theme, Workshop, WorkshopStatus  # noqa: E402
 from events.services import subscriptions  # noqa: E402
@@ -66,16 +66,13 @@ def fill(count: int) -> None:
 
 
 def line(label: str, values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = percentile(values, 0.95)
     return (f"{label:<34} median {statistics.median(values):8.2f} ms   "
             f"p95 {p95:8.2f} ms   max {max(values):8.2f} ms")
 
 
 def run(url: str, args: argparse.Namespace, folder: Path) -> None:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "BASE_URL": "https://praxis.example.de", "MAIL_DIR": str(folder / "mail"),
-                      "RATELIMIT_ENABLED": False, "LOG_LEVEL": "WARNING"})
+    app = bench_app(url, folder)
     with app.app_context():
         upgrade()
         fill(args.workshops)

@@ -49,3 +49,19 @@ def timed(call, rounds: int) -> list[float]:
         call()
         values.append((time.perf_counter() - begin) * 1000)
     return values
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` (0.95, 0.99) of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def bench_app(url: str, folder):
+    """The app on ``url`` as the benchmarks run it: no rate limits, mail into ``folder``."""
+    from events import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                       "BASE_URL": "https://praxis.example.de",
+                       "MAIL_DIR": str(folder / "mail"), "RATELIMIT_ENABLED": False,
+                       "LOG_LEVEL": "WARNING"})

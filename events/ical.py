@@ -48,6 +48,7 @@ from icalendar import (
 )
 
 from events.models import Registration, RegistrationStatus, Workshop, utcnow
+from events.urls import base_url
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +66,10 @@ def zone_name() -> str:
     return current_app.config.get("APP_TIMEZONE") or "Europe/Berlin"
 
 
-def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
-def workshop_url(workshop: Workshop) -> str:
-    """The workshop's public page (absolute, from BASE_URL)."""
-    return f"{_base_url()}/workshops/{workshop.slug}"
+def workshop_url(workshop: Workshop, *, mail: bool = False) -> str:
+    """The workshop's public page (absolute; ``mail`` for an invitation that is e-mailed,
+    see ``events.urls.base_url``)."""
+    return f"{base_url(mail=mail)}/workshops/{workshop.slug}"
 
 
 def _organizer() -> vCalAddress:
@@ -232,7 +230,7 @@ def location(workshop: Workshop, online_url: str | None = None) -> str:
 
 def _event(workshop: Workshop, *, uid: str, sequence: int, stamp: datetime,
            description: str, cancelled: bool, online_url: str | None = None,
-           summary: str | None = None) -> Event:
+           summary: str | None = None, mail: bool = False) -> Event:
     local = ZoneInfo(zone_name())
     event = Event()
     event.add("uid", uid)
@@ -245,7 +243,7 @@ def _event(workshop: Workshop, *, uid: str, sequence: int, stamp: datetime,
     place = location(workshop, online_url)
     if place:
         event.add("location", place)
-    event.add("url", workshop_url(workshop))
+    event.add("url", workshop_url(workshop, mail=mail))
     if workshop.theme is not None:
         event.add("categories", [workshop.theme.name])
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -283,12 +281,12 @@ def invitation(registration: Registration, method: str, *, manage_url: str,
         workshop.description,
         f"Zugang zum Online-Workshop: {online}" if online else None,
         f"Ihre Anmeldung ansehen oder stornieren: {manage_url}",
-        f"Workshop-Seite: {workshop_url(workshop)}",
+        f"Workshop-Seite: {workshop_url(workshop, mail=True)}",
     )
     cal = _calendar_for(method)
     event = _event(workshop, uid=registration.ical_uid, sequence=registration.ical_sequence,
                    stamp=stamp or utcnow(), description=description, cancelled=cancelled,
-                   online_url=online)
+                   online_url=online, mail=True)
     event.add("organizer", _organizer())
     attendee = vCalAddress(f"mailto:{registration.participant.email}")
     attendee.params["CN"] = registration.participant.name
@@ -320,7 +318,7 @@ def _public_event_key(workshop: Workshop) -> tuple:
             workshop.description, workshop.starts_at, workshop.ends_at, workshop.venue_name,
             workshop.venue_address, bool(workshop.online_url), workshop.cancel_reason,
             workshop.theme.name if workshop.theme else None, workshop.created_at,
-            workshop.updated_at, _base_url(), zone_name(), workshop.ical_uid)
+            workshop.updated_at, base_url(), zone_name(), workshop.ical_uid)
 
 
 #: Serialised public VEVENTs by ``_public_event_key``. icalendar spends about 0.7 ms

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
-
-from flask import current_app
 
 from events.extensions import db
 from events.models import OutboxMessage, utcnow
+from events.urls import stable_host
 
 
 def message_domain() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return stable_host()
 
 
 def new_message_id() -> str:
-    """``<128 random bits in hex@host of BASE_URL>``, fixed when the message is queued.
+    """``<128 random bits in hex@host of BASE_URL>`` (never the request's host), fixed when
+    the message is queued.
 
     Short on purpose: a Message-ID line longer than 78 characters gets folded,
     and some readers (Python's own parser among them) then keep the fold's space.

@@ -29,6 +29,7 @@ from events.mail.outbox import enqueue
 from events.models import LoginFailure, Organiser, Role, normalise_email, utcnow
 from events.services import audit, text
 from events.services.errors import DomainError, InvalidInput, InvalidLink, NotFound, StateConflict
+from events.urls import base_url
 
 log = logging.getLogger(__name__)
 HASHER = PasswordHasher()
@@ -288,7 +289,7 @@ def password_link(organiser: Organiser, now: datetime | None = None) -> str:
     organiser.reset_expires_at = now + timedelta(hours=current_app.config[
         "ORGANISER_INVITE_HOURS"])
     token = f"{organiser.id}.{_mac(organiser.id, organiser.reset_salt)}"
-    return f"{current_app.config['BASE_URL']}/organiser/passwort/{token}"
+    return f"{base_url(mail=True)}/organiser/passwort/{token}"
 
 
 def organiser_for_link(token: str, now: datetime | None = None) -> Organiser:
@@ -312,7 +313,7 @@ def send_password_mail(organiser: Organiser, kind: str) -> None:
     config = current_app.config
     context = {"organiser": organiser, "url": url, "hours": config["ORGANISER_INVITE_HOURS"],
                "contact_name": config["CONTACT_NAME"], "contact_email": config["CONTACT_EMAIL"],
-               "base_url": config["BASE_URL"]}
+               "base_url": base_url(mail=True)}
     subject = ("Ihr Zugang zum Verwaltungsbereich des Praxisaustauschs"
                if kind == "organiser_invite" else "Passwort für den Praxisaustausch neu setzen")
     context["subject"] = subject
@@ -375,7 +376,7 @@ def request_reset(email: str) -> None:
     config = current_app.config
     render_template("mail/organiser_reset.txt", organiser=stand_in, url=password_link(stand_in),
                     hours=config["ORGANISER_INVITE_HOURS"], contact_name=config["CONTACT_NAME"],
-                    contact_email=config["CONTACT_EMAIL"], base_url=config["BASE_URL"],
+                    contact_email=config["CONTACT_EMAIL"], base_url=base_url(mail=True),
                     subject="")
     audit.record(None, "organiser.reset_requested_unknown", "organiser", None,
                  "Passwort-Link für eine Adresse ohne aktives Konto angefordert",

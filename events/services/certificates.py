@@ -37,6 +37,7 @@ from events.pdf import certificate as certificate_pdf
 from events.services import audit, notify
 from events.services.errors import NotFound, StateConflict
 from events.services.pdfs import place_text
+from events.urls import base_url
 
 #: Crockford's base32: no I, L, O, U — nothing to misread when typed from paper.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -81,7 +82,7 @@ def normalise_code(typed: str | None) -> str | None:
 
 
 def verify_url(certificate: Certificate) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = base_url(mail=True)  # printed in the PDF, which is also mailed
     return f"{base}/bescheinigung/{display_code(certificate.code)}"
 
 

@@ -13,13 +13,14 @@ from flask import current_app, render_template
 from events.mail.outbox import enqueue
 from events.models import Contribution
 from events.services.contribution_links import private_url
+from events.urls import base_url
 
 
 def _send(kind: str, contribution: Contribution, subject: str, **extra) -> None:
     config = current_app.config
     context = {
         "contribution": contribution, "subject": subject,
-        "private_url": private_url(contribution), "base_url": config["BASE_URL"],
+        "private_url": private_url(contribution), "base_url": base_url(mail=True),
         "contact_name": config["CONTACT_NAME"], "contact_email": config["CONTACT_EMAIL"],
         **extra,
     }
@@ -44,4 +45,4 @@ def published(contribution: Contribution) -> None:
     """It is public now (with the public address)."""
     _send("published", contribution,
           f"Veröffentlicht: {contribution.title}",
-          public_url=f"{current_app.config['BASE_URL']}/praxisbeispiele/{contribution.slug}")
+          public_url=f"{base_url(mail=True)}/praxisbeispiele/{contribution.slug}")

@@ -18,6 +18,7 @@ from events import formatting, ical
 from events.mail.outbox import enqueue
 from events.models import Registration, RegistrationStatus
 from events.services import tokens
+from events.urls import base_url
 
 format_datetime = formatting.format_datetime
 
@@ -33,7 +34,7 @@ def _context(registration: Registration, **extra) -> dict:
         "deadline": formatting.format_datetime(registration.expires_at)
         if registration.expires_at else None,
         "manage_url": tokens.manage_url(registration),
-        "base_url": config["BASE_URL"],
+        "base_url": base_url(mail=True),
         "contact_name": config["CONTACT_NAME"],
         "contact_email": config["CONTACT_EMAIL"],
         **extra,

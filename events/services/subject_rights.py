@@ -55,6 +55,7 @@ from events.models import (
 from events.services import audit, notify, seats, subscriptions
 from events.services.errors import NotFound
 from events.services.locking import begin_serialised, lock_programme
+from events.urls import base_url
 
 S = RegistrationStatus
 #: Put where a name or address stood in kept records (audit log, message recipients).
@@ -130,7 +131,7 @@ def _certificate(certificate: Certificate) -> dict:
         "hours": certificate.hours, "place": certificate.place, "topics": certificate.topics,
         "issuer": certificate.issuer, "issued_at": iso(certificate.issued_at),
         "revoked_at": iso(certificate.revoked_at), "mailed_count": certificate.mailed_count,
-        "verify_url": f"{current_app.config['BASE_URL']}/bescheinigung/{certificate.code}",
+        "verify_url": f"{base_url()}/bescheinigung/{certificate.code}",
     }
 
 
@@ -170,7 +171,7 @@ def export(participant_id: int, now: datetime | None = None) -> dict:
         "consent_texts": {version: consent_text(version) for version in versions},
         "mails": [mail_row(message) for message in mails],
         "calendar_feed": {
-            "url": f"{config['BASE_URL']}/calendar/"
+            "url": f"{base_url()}/calendar/"
                    f"{subscriptions.feed_token(participant)}.ics",
             "shows": "confirmed_registrations",
             "confirmed_workshops": [r.workshop_id for r in registrations

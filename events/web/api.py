@@ -9,7 +9,7 @@ OpenAPI document shows.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import ValidationError as SchemaError
 
 from events import formatting
@@ -18,6 +18,7 @@ from events.services import catalogue, seats
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import InvalidInput, NotFound
+from events.urls import base_url
 from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
 from events.web.api_models import answer
 from events.web.api_schemas import (
@@ -59,7 +60,7 @@ def workshop_json(item: Availability) -> dict:
         if workshop.registration_opens_at else None,
         "registration_closes_at": formatting.isoformat_local(workshop.registration_deadline),
         "status": workshop.status.value,
-        "url": f"{current_app.config['BASE_URL']}/workshops/{workshop.slug}",
+        "url": f"{base_url()}/workshops/{workshop.slug}",
     }
 
 
@@ -134,4 +135,4 @@ def register(workshop_id: int):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(current_app.config["BASE_URL"]))
+    return jsonify(openapi_document(base_url()))

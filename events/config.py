@@ -222,6 +222,8 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "ALLOWED_HOSTS": allowed_hosts,
         "RATELIMIT_ENABLED": env.boolean("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
+        # several installations on one Redis keep their counters apart by this prefix
+        "RATELIMIT_KEY_PREFIX": env.text("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_REGISTRATION": registration_limit,
         "RATELIMIT_HEADERS_ENABLED": True,
         "WORKER_INTERVAL": env.number("WORKER_INTERVAL", 5.0),

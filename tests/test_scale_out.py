@@ -199,3 +199,31 @@ def test_the_registration_limit_is_shared_through_redis(app, database_url, tmp_p
     assert keys, "the counters are not in Redis"
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 5
+
+
+# --- the committed gunicorn configuration -------------------------------------------------
+
+
+class ConfiguredServer(GunicornServer):
+    """gunicorn exactly as the systemd unit starts it: ``-c deploy/gunicorn.conf.py``."""
+
+    def command(self) -> list[str]:
+        return [str(Path(sys.executable).with_name("gunicorn")), "--chdir", str(ROOT),
+                "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "app:app"]
+
+    def environment(self) -> dict:
+        return {**super().environment(), "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "2"}
+
+
+def test_the_deployment_gunicorn_configuration_serves(app, database_url, tmp_path,
+                                                      make_workshop):
+    workshop = make_workshop(starts_at=utcnow() + timedelta(days=30))
+    with ConfiguredServer(database_url, tmp_path) as server:
+        page = requests.get(f"{server.url}/workshops/{workshop.slug}", timeout=10)
+        answer = requests.post(f"{server.url}/api/v1/workshops/{workshop.id}/registrations",
+                               json=person("conf"), timeout=10)
+        log = server.log_tail()
+    assert page.status_code == 200 and workshop.title in page.text
+    assert answer.status_code == 202
+    assert "Using worker: gthread" in log and log.count("Booting worker") == 2

@@ -224,6 +224,10 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
         # several installations on one Redis keep their counters apart by this prefix
         "RATELIMIT_KEY_PREFIX": env.text("RATELIMIT_KEY_PREFIX", ""),
+        # Redis away: each process counts alone in memory until it is back (and logs it),
+        # rather than answering every limited form with a 500
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_REGISTRATION": registration_limit,
         "RATELIMIT_HEADERS_ENABLED": True,
         "WORKER_INTERVAL": env.number("WORKER_INTERVAL", 5.0),

@@ -227,3 +227,15 @@ def test_the_deployment_gunicorn_configuration_serves(app, database_url, tmp_pat
     assert page.status_code == 200 and workshop.title in page.text
     assert answer.status_code == 202
     assert "Using worker: gthread" in log and log.count("Booting worker") == 2
+
+
+@pytest.mark.parametrize("config_overrides", [{
+    "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+    "RATELIMIT_REGISTRATION": "2 per minute"}])
+def test_with_redis_away_the_limit_falls_back_to_memory_instead_of_failing(
+        app, client, make_workshop):
+    """Nothing listens on port 1: every form would answer 500 without the fallback."""
+    workshop = make_workshop(starts_at=utcnow() + timedelta(days=30))
+    statuses = [client.post(f"/api/v1/workshops/{workshop.id}/registrations",
+                            json=person(f"f{n}")).status_code for n in range(3)]
+    assert statuses == [202, 202, 429]

@@ -187,3 +187,15 @@ def test_gunicorn_with_base_url_shows_it(app, database_url, tmp_path, make_works
         page = requests.get(server.url + "/", timeout=10).text
     assert "webcal://praxis.kommune.example/calendar.ics" in page
     assert f"127.0.0.1:{server.port}" not in page
+
+
+@pytest.mark.parametrize("config_overrides", [{}, UNSET])
+@pytest.mark.parametrize("host", ["x" * 300, "a..b", 'evil"><script>x</script>', "ä.example"])
+def test_a_hostile_host_header_gets_an_answer_never_a_500(app, client, make_workshop, host):
+    """A name IDNA cannot encode (label over 63 characters, empty label) is a 400 from
+    routing already; the error page then has no URL adapter to build its links with."""
+    make_workshop()
+    for path in ("/", "/api/openapi.json", "/calendar.ics", "/healthz"):
+        response = client.get(path, headers={"Host": host})
+        assert response.status_code in (200, 400), (path, response.status_code)
+        assert "<script>x" not in response.get_data(as_text=True)

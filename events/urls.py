@@ -6,9 +6,10 @@ but the default address.
 * ``BASE_URL`` set: every absolute link — pages, API, OpenAPI ``servers``, feeds,
   e-mails, invitations, certificates — uses it.
 * ``BASE_URL`` not set, during a request: a page links to the address it was requested
-  on (``request.host_url``; behind ``TRUSTED_PROXIES`` reverse proxies ProxyFix has
-  already put the client's ``X-Forwarded-Host``/``-Proto`` there). A server started on
-  another port, or reached under another name, shows links that work.
+  on (``request.url_root``: ``host_url`` plus the prefix the app is mounted under, if
+  any; behind ``TRUSTED_PROXIES`` reverse proxies ProxyFix has already put the client's
+  ``X-Forwarded-Host``/``-Proto`` there). A server started on another port, or reached
+  under another name, shows links that work.
 * ``BASE_URL`` not set, a link that leaves the request (``base_url(mail=True)``: e-mails,
   the ``.ics`` in them, certificate PDFs): the Host header is chosen by whoever sends the
   request, so an attacker could register a victim's address with ``Host: evil.example``
@@ -55,7 +56,7 @@ def base_url(*, mail: bool = False) -> str:
     if configured:
         return configured
     if has_request_context() and (not mail or host_is_trusted(request.host)):
-        return request.host_url.rstrip("/")
+        return request.url_root.rstrip("/")  # host_url plus a SCRIPT_NAME prefix, if any
     return DEFAULT_BASE_URL
 
 

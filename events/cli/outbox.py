@@ -25,6 +25,7 @@ def outbox() -> None:
 @outbox.command("send")
 def send() -> None:
     """Sende einmal alles Fällige und beende dich (Exit-Code 1, wenn die Datenbank fehlt)."""
+    urls.warn_if_unset(current_app)
     try:
         report = sender.send_due()
     except Exception as exc:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from events import formatting
 from events.extensions import db
+from events.locales import in_language
 from events.models import (
     Broadcast,
     Certificate,
@@ -253,7 +254,8 @@ def mail_all(workshop_id: int, actor: Organiser | None, *, again: bool = False,
                                "Bescheinigungen zu senden."))
     if not again and any(c is not None and c.mailed_count for _, c in people):
         raise AlreadyMailed()
-    subject = f"Ihre Teilnahmebescheinigung: {workshop.title}"
+    with in_language(None):  # the kept copy, for the organisers; each mail has its own
+        subject = notify.certificate_subject(workshop.title)
     broadcast = Broadcast(workshop_id=workshop.id, author_id=actor.id if actor else None,
                           audience=AUDIENCE, subject=subject,
                           body=notify.CERTIFICATE_BODY, recipients=[])
@@ -263,8 +265,7 @@ def mail_all(workshop_id: int, actor: Organiser | None, *, again: bool = False,
     for registration, _ in people:
         certificate = issue(registration.id, now, actor)
         message = notify.certificate(registration, certificate, render(certificate),
-                                     filename(certificate), subject=subject,
-                                     verify_url=verify_url(certificate))
+                                     filename(certificate), verify_url=verify_url(certificate))
         message.broadcast_id = broadcast.id
         certificate.mailed_count = (certificate.mailed_count or 0) + 1
         queued.append((registration, message))

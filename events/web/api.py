@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from pydantic import ValidationError as SchemaError
 
-from events import formatting
+from events import formatting, locales
 from events.extensions import csrf, db, limiter
 from events.services import catalogue, seats
 from events.services.applicants import Applicant, validate
@@ -127,7 +127,9 @@ def register(workshop_id: int):
     data = json_body()
     if catalogue.get_workshop(workshop_id) is None:  # the address first, then the body
         raise NotFound()
-    seats.register(workshop_id, applicant_from_json(data))
+    applicant = applicant_from_json(data)
+    applicant.language = locales.current()  # Accept-Language: the language of the mails
+    seats.register(workshop_id, applicant)
     body = answer(RegistrationAccepted, {"status": "accepted", "message": ACCEPTED_MESSAGE})
     db.session.commit()
     return jsonify(body), 202

@@ -276,3 +276,38 @@ def test_organiser_accounts_get_the_default_language(client, make_organiser):
     [mail] = outbox("organiser_reset")
     assert mail.subject == "Passwort für den Praxisaustausch neu setzen"
     assert mail.language == "de" and "Guten Tag" in mail.body_text
+
+
+def test_the_personal_page_changes_the_language_of_further_mails(client, workshop):
+    from urllib.parse import urlsplit
+
+    from events.services import tokens
+    from tests.pages_support import csrf_token
+
+    registration = confirmed(workshop, applicant(10))
+    path = urlsplit(tokens.manage_url(registration)).path
+    client.set_cookie("sprache", "en")  # reading the page in English changes nothing stored
+    page = client.get(path).get_data(as_text=True)
+    assert "Language of e-mails" in page and "Receive e-mails in English" in page
+    db.session.refresh(registration)
+    assert registration.language == "de"
+
+    refused = client.post(f"{path}/sprache", data={"csrf_token": csrf_token(client, path),
+                                                   "language": "fr"})
+    assert refused.status_code == 303
+    assert "Please choose German or English." in client.get(path).get_data(as_text=True)
+    db.session.refresh(registration)
+    assert registration.language == "de"
+
+    chosen = client.post(f"{path}/sprache", data={"csrf_token": csrf_token(client, path),
+                                                  "language": "en"})
+    assert chosen.status_code == 303
+    assert "From now on we will write to you in English." in client.get(path).get_data(
+        as_text=True)
+    db.session.refresh(registration)
+    assert (registration.language, registration.participant.language) == ("en", "en")
+    seats.cancel(registration.id)
+    db.session.commit()
+    [mail] = outbox("cancelled")
+    assert mail.subject == f"Cancellation confirmed: {TITLE}"
+    assert "The attached calendar entry removes the event" in mail.body_text

@@ -289,6 +289,7 @@ def test_the_personal_page_changes_the_language_of_further_mails(client, worksho
     client.set_cookie("sprache", "en")  # reading the page in English changes nothing stored
     page = client.get(path).get_data(as_text=True)
     assert "Language of e-mails" in page and "Receive e-mails in English" in page
+    assert "<span>German</span>" in page
     db.session.refresh(registration)
     assert registration.language == "de"
 

@@ -108,6 +108,7 @@ def _registration(registration: Registration) -> dict:
         "attended_at": iso(registration.attended_at),
         "reminder_sent_at": iso(registration.reminder_sent_at),
         "link_sent_at": iso(registration.link_sent_at),
+        "language": registration.language,
     }
 
 
@@ -118,7 +119,7 @@ def mail_row(message: OutboxMessage) -> dict:
         "registration_id": message.registration_id, "created_at": iso(message.created_at),
         "sent_at": iso(message.sent_at), "body_text": message.body_text,
         "body_html": message.body_html, "calendar_method": message.ical_method,
-        "attachment_name": message.attachment_name,
+        "attachment_name": message.attachment_name, "language": message.language,
     }
 
 
@@ -164,7 +165,7 @@ def export(participant_id: int, now: datetime | None = None) -> dict:
         "participant": {
             "id": participant.id, "email": participant.email, "name": participant.name,
             "municipality": participant.municipality, "role": participant.role,
-            "federal_state": participant.federal_state,
+            "federal_state": participant.federal_state, "language": participant.language,
             "created_at": iso(participant.created_at),
         },
         "registrations": [_registration(registration) for registration in registrations],

@@ -318,7 +318,7 @@ def _public_event(workshop: Workshop) -> Event:
             _("ABGESAGT. %(reason)s", reason=workshop.cancel_reason).strip()
             if cancelled else None,
             workshop.description,
-            _("Anmeldung und Details: %(url)s", url=workshop_url(workshop, mail=True)),
+            _("Anmeldung und Details: %(url)s", url=workshop_url(workshop)),
         )
         summary = cancelled_summary(workshop.title) if cancelled else None
     return _event(workshop, uid=workshop.ical_uid, sequence=workshop.sequence,

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import itertools
 import random
 import sys
 import time
@@ -272,8 +273,11 @@ class _Replay:
     taken: dict[int, int] = field(default_factory=dict)
     #: participant id → seats held (the cap counts distinct holders).
     holding: dict[int, int] = field(default_factory=dict)
-    #: The waiting list in ``requested_at`` order (requests arrive in that order).
-    waiting: list[_Seat] = field(default_factory=list)
+    #: Per workshop, its waiting entries in ``requested_at`` order (requests arrive so).
+    waiting: dict[int, list[_Seat]] = field(default_factory=dict)
+    #: Workshops with room and someone waiting (held back by the cap): ``promote`` skips
+    #: full workshops, so only these can move — no need to walk every waiting entry.
+    roomy: set[int] = field(default_factory=set)
     events: list[tuple] = field(default_factory=list)  # heap of (when, order, kind, seat)
     order: int = 0
 
@@ -286,10 +290,15 @@ class _Replay:
         return (self.taken.get(w["id"], 0) < w["capacity"]
                 and (seat.participant_id in self.holding or len(self.holding) < self.cap))
 
+    def _has_room(self, workshop: dict) -> bool:
+        return self.taken.get(workshop["id"], 0) < workshop["capacity"]
+
     def _take(self, seat: _Seat, now: datetime) -> None:
         seat.status, seat.status_changed_at = S.pending, now
         seat.expires_at = min(now + self.confirmation, seat.workshop["starts_at"])
         self.taken[seat.workshop["id"]] = self.taken.get(seat.workshop["id"], 0) + 1
+        if not self._has_room(seat.workshop):
+            self.roomy.discard(seat.workshop["id"])
         self.holding[seat.participant_id] = self.holding.get(seat.participant_id, 0) + 1
         # most confirm within hours; one in ten lets the reservation expire
         if self.rng.random() < 0.9:
@@ -303,21 +312,26 @@ class _Replay:
             self.holding[seat.participant_id] -= 1
             if not self.holding[seat.participant_id]:
                 del self.holding[seat.participant_id]
+            if self.waiting.get(seat.workshop["id"]):
+                self.roomy.add(seat.workshop["id"])
         seat.status, seat.status_changed_at, seat.expires_at = status, now, None
         if status == S.cancelled:
             seat.cancelled_at = now
 
     def _promote(self, now: datetime) -> None:
         """``seats.promote``: earliest first, each that fits; started workshops skipped."""
-        kept = []
-        for seat in self.waiting:
-            if seat.status != S.waitlisted:
-                continue
-            if seat.workshop["starts_at"] > now and self._fits(seat):
-                self._take(seat, now)
+        lists = []
+        for workshop_id in list(self.roomy):
+            entries = [s for s in self.waiting[workshop_id] if s.status == S.waitlisted]
+            self.waiting[workshop_id] = entries
+            if (not entries or entries[0].workshop["starts_at"] <= now
+                    or not self._has_room(entries[0].workshop)):
+                self.roomy.discard(workshop_id)
             else:
-                kept.append(seat)
-        self.waiting = kept
+                lists.append(entries)
+        for seat in list(heapq.merge(*lists, key=lambda s: (s.requested_at, s.id))):
+            if self._fits(seat):
+                self._take(seat, now)
 
     def run(self, until: datetime) -> None:
         while self.events and self.events[0][0] <= until:
@@ -327,7 +341,9 @@ class _Replay:
                 if self._fits(seat):
                     self._take(seat, now)
                 else:
-                    self.waiting.append(seat)
+                    self.waiting.setdefault(seat.workshop["id"], []).append(seat)
+                    if self._has_room(seat.workshop):
+                        self.roomy.add(seat.workshop["id"])
             elif kind == "confirm" and seat.status == S.pending and now < seat.expires_at:
                 seat.status, seat.status_changed_at, seat.confirmed_at = S.confirmed, now, now
                 if self.rng.random() < 0.06:  # a few cancel later on
@@ -364,7 +380,7 @@ def registration_rows(rng: random.Random, workshops: list[dict], people: int,
     if not open_ or not people:
         return []
     # popular workshops draw more people: a weight per workshop
-    weights = [rng.choice((1, 1, 2, 3, 6)) for _ in open_]
+    weights = list(itertools.accumulate(rng.choice((1, 1, 2, 3, 6)) for _ in open_))
     replay = _Replay(cap=cap, confirmation=confirmation, rng=rng)
     seats: list[_Seat] = []
     pairs: set[tuple[int, int]] = set()
@@ -373,7 +389,7 @@ def registration_rows(rng: random.Random, workshops: list[dict], people: int,
     attempts = 0
     while len(requests) < count and attempts < count * 20:
         attempts += 1
-        w = rng.choices(open_, weights)[0]
+        w = rng.choices(open_, cum_weights=weights)[0]
         person = rng.randint(1, people)
         if (w["id"], person) in pairs:
             continue

@@ -28,7 +28,7 @@ Practice examples are inserted in bulk too (``contribution_rows``, shared with
 ``bench/contribution_search_bench.py``) and then indexed with ``contribution_search.rebuild``,
 which writes the same search rows ``reindex`` would. Dates are relative to ``--today``
 (default: the real day, so the catalogue always has upcoming workshops); with the same
-seed and day the database is the same.
+seed and ``--today`` the database is the same.
 """
 
 from __future__ import annotations
@@ -431,12 +431,14 @@ def grow(sizes: Sizes = Sizes(), seed: int = 15, today: date | None = None,
          now: datetime | None = None) -> dict[str, int]:
     """Fill the (migrated, empty) database of the current app; commit; return the counts.
 
-    ``now`` is the moment the replay stops (default: noon of ``today``)."""
+    ``now`` is the moment the replay stops: by default noon of ``today`` when a day is
+    given (the same data on every run), else the real present (no row in the future)."""
     from flask import current_app
 
     rng = random.Random(seed)
-    today = today or date.today()
-    now = now or _at(today, 12)
+    if now is None:
+        now = _at(today, 12) if today else datetime.now(timezone.utc)
+    today = today or now.date()
     config = current_app.config
     programme = Programme(slug="workshopreihe-fim", name="Workshopreihe Flüchtlings- und "
                           "Integrationsmanagement", description="Workshops für kommunale "

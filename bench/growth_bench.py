@@ -31,7 +31,6 @@ import re
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +117,7 @@ def measure(url: str, folder: Path, workshops: int, args) -> tuple[dict, str]:
         upgrade()
         begin = time.perf_counter()
         counts = grow(Sizes(workshops=workshops, registrations=workshops * args.per_workshop,
-                            contributions=args.contributions), today=date.today())
+                            contributions=args.contributions))
         grown = time.perf_counter() - begin
         email = "bench-admin@kgst.example"
         accounts.create(email, "Bench", Role.admin, PASSWORD)

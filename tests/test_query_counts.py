@@ -12,7 +12,6 @@ first request. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -84,8 +83,9 @@ def _pages() -> dict[str, str]:
     }
 
 
-def _counts(url: str, tmp_path, sizes: Sizes) -> dict[str, int]:
-    """Grow ``sizes`` in the (empty) database at ``url``; statements per page."""
+def _counts(url: str, tmp_path, sizes: Sizes, now=None) -> dict[str, int]:
+    """Grow ``sizes`` in the (empty) database at ``url`` up to ``now`` (default: the
+    present); statements per page."""
     app = create_app({**base_config(url, tmp_path), "PAGE_CACHE_SECONDS": 0})
     statements: list[str] = []
 
@@ -93,8 +93,9 @@ def _counts(url: str, tmp_path, sizes: Sizes) -> dict[str, int]:
         statements.append(statement)
 
     with app.app_context():
-        grow(sizes, seed=15, today=date.today())
-        assert broken_rules(utcnow()) == []
+        now = now or utcnow()
+        grow(sizes, seed=15, now=now)
+        assert broken_rules(now) == []
         organiser = accounts.create("orga@kgst.example", "Orga", Role.admin, ORGANISER_PASSWORD)
         db.session.commit()
         organiser = SimpleNamespace(email=organiser.email)

@@ -111,8 +111,7 @@ def measure(url: str, folder: Path, workshops: int, args) -> tuple[dict, str]:
     """Grow one size at ``url``; ``({page: [ms, …]}, a line describing the data)``."""
     from events.services import accounts
 
-    app = bench_app(url, folder)
-    app.config["PAGE_CACHE_SECONDS"] = args.page_cache
+    app = bench_app(url, folder, PAGE_CACHE_SECONDS=args.page_cache)
     with app.app_context():
         upgrade()
         begin = time.perf_counter()

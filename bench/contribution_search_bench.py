@@ -6,8 +6,8 @@
 
 Builds a throw-away migrated database (a SQLite file in a temporary folder, or a new
 database on the PostgreSQL server at ``--postgres-url``, dropped afterwards), fills it
-with ``--examples`` published examples generated from a fixed seed (German words,
-municipalities, figures, six themes), indexes them with ``contribution_search.rebuild``
+with ``--examples`` published examples generated from a fixed seed (``bench.grow``: German
+words, municipalities, figures; six themes), indexes them with ``contribution_search.rebuild``
 and then times ``contribution_search.search`` — the whole answer the page and the API
 need: total, one page of 20, and the three facets — ``--rounds`` times per query, plus
 the public page and the API for two of them (in-process, Flask's test client). Prints
@@ -18,50 +18,26 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
+from bench.grow import add_contributions  # noqa: E402
 from bench.support import bench_app, percentile, throwaway_database, timed  # noqa: E402
 from events.extensions import db  # noqa: E402
-from events.models import (  # noqa: E402
-    FEDERAL_STATES,
-    BodyKind,
-    Contribution,
-    ContributionState,
-    Theme,
-)
-from events.models.contributions import contribution_theme  # noqa: E402
+from events.models import Theme  # noqa: E402
 from events.services import contribution_search  # noqa: E402
 from events.services.contribution_search import Filters  # noqa: E402
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 THEMES = ["Arbeit und Ausbildung", "Wohnen", "Ehrenamt", "Sprache", "Gesundheit", "Verwaltung"]
-PLACES = ["Köln", "Mülheim an der Ruhr", "Gießen", "Crimmitschau", "Heidelberg", "Bremen",
-          "Hamburg", "Berlin", "Düsseldorf", "Nürnberg", "Lüneburg", "Görlitz", "Würzburg",
-          "Münster", "Saarbrücken", "Erfurt", "Kiel", "Passau", "Tübingen", "Cottbus"]
-TOPICS = ["Ausbildung zur Altenpflege", "Willkommenslotsen", "Sprachcafé", "Wohnraum für "
-          "Geflüchtete", "Integrationsplan", "Nachwuchs für die Verwaltung", "Gesundheitskarte",
-          "Jobcoaching", "Patenschaften", "Elternarbeit in Kitas", "Berufsorientierung",
-          "Interkulturelle Öffnung", "Ehrenamtskoordination", "Anerkennung ausländischer "
-          "Abschlüsse", "Frauen in Arbeit", "Mentoring für Studierende"]
-WORDS = ("Kommune Verwaltung Integration Beratung Ausbildung Arbeitsmarkt Sprache Kurs Förderung "
-         "Netzwerk Jobcenter Ausländerbehörde Ehrenamtliche Begleitung Wohnung Schule Kita "
-         "Eltern Jugendliche Frauen Gesundheit Pflege Handwerk Betriebe Praktikum Migration "
-         "Geflüchtete Neuzugewanderte Quartier Stadtteil Landkreis Gemeinde Projekt Konzept "
-         "Steuerung Koordination Fachkräfte Qualifizierung Sprachförderung Übergang Beruf "
-         "Teilhabe Willkommenskultur Dolmetscher Mehrsprachigkeit Sozialraum Träger Caritas "
-         "Diakonie Handwerkskammer IHK Volkshochschule Bibliothek Sportverein Nachbarschaft "
-         "Evaluation Ergebnisse Kennzahlen Finanzierung Landesprogramm Bundesmittel").split()
 QUERIES = [
     ("", None), ("Integration", None), ("Köln", None), ("Koeln", None), ("muelheim", None),
     ("Altenpfleger", None), ("Ausbildung Altenpflege", None), ("Sprachcafe Görlitz", None),
@@ -81,38 +57,12 @@ def arguments() -> argparse.Namespace:
 
 
 def fill(count: int) -> None:
-    """``count`` published examples from a fixed seed, inserted in bulk, then indexed."""
-    rng = random.Random(12)
+    """``count`` published examples from a fixed seed (``bench.grow``), inserted in bulk,
+    then indexed."""
     themes = [Theme(slug=f"thema-{i}", name=name, position=i) for i, name in enumerate(THEMES)]
     db.session.add_all(themes)
     db.session.flush()
-    kinds = list(BodyKind)
-    published = datetime(2026, 1, 1, 8, tzinfo=timezone.utc)
-    rows, links = [], []
-    for n in range(1, count + 1):
-        place = rng.choice(PLACES)
-        rows.append({
-            "id": n, "slug": f"beispiel-{n}",
-            "title": f"{rng.choice(TOPICS)} in {place}", "municipality": f"Stadt {place}",
-            "federal_state": rng.choice(FEDERAL_STATES), "body_kind": rng.choice(kinds),
-            "summary": " ".join(rng.choices(WORDS, k=18)),
-            "description": " ".join(rng.choices(WORDS, k=150)),
-            "results": f"Teilnehmende: {rng.randint(10, 400)} ({rng.randint(2012, 2020)})\n"
-                       f"Anteil in Arbeit: {rng.randint(5, 60)} %",
-            "partners": ", ".join(rng.sample(WORDS[-12:], 2)), "links": "",
-            "contact_name": "", "contact_email": "", "contact_phone": "",
-            "contact_public": False, "state": ContributionState.published,
-            "submitter_name": "Bench", "submitter_email": f"bench{n}@kommune.example",
-            "email_verified_at": published, "token_salt": secrets.token_hex(16),
-            "moderation_comment": "", "featured": False, "language": "de",
-            "created_at": published, "updated_at": published, "submitted_at": published,
-            "published_at": published + timedelta(minutes=n),
-        })
-        links += [{"contribution_id": n, "theme_id": theme.id}
-                  for theme in rng.sample(themes, rng.randint(1, 2))]
-    db.session.execute(insert(Contribution), rows)
-    db.session.execute(insert(contribution_theme), links)
-    contribution_search.rebuild()
+    add_contributions(random.Random(12), count, [theme.id for theme in themes])
     db.session.commit()
     db.session.execute(text("ANALYZE"))  # as autovacuum would after a bulk load
     db.session.commit()

@@ -57,11 +57,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def bench_app(url: str, folder):
-    """The app on ``url`` as the benchmarks run it: no rate limits, mail into ``folder``."""
+def bench_app(url: str, folder, **overrides):
+    """The app on ``url`` as the benchmarks run it: no rate limits, mail into ``folder``;
+    ``overrides`` are further settings (given to ``create_app``, so read at start)."""
     from events import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
                        "BASE_URL": "https://praxis.example.de",
                        "MAIL_DIR": str(folder / "mail"), "RATELIMIT_ENABLED": False,
-                       "LOG_LEVEL": "WARNING"})
+                       "LOG_LEVEL": "WARNING", **overrides})

@@ -339,8 +339,11 @@ def _public_event_key(workshop: Workshop) -> tuple:
 #: Serialised public VEVENTs by ``_public_event_key``. icalendar spends about 0.7 ms
 #: per event (folding is done character by character), which made a 500-workshop
 #: feed cost a third of a second; an edit now rebuilds only the event it changed.
+#: Least recently used out first, so a feed with more events than the cache holds evicts
+#: each event just before it is needed again: at 4,096 a 5,000-workshop feed hit nothing
+#: and took seconds (bench/growth_bench.py). Room for three such feeds: ~1 KB an event.
 _EVENTS: OrderedDict[tuple, str] = OrderedDict()
-_EVENTS_MAX = 4096
+_EVENTS_MAX = 16_384
 _EVENTS_LOCK = threading.Lock()
 
 

@@ -86,12 +86,13 @@ def featured(limit: int = 3) -> list[Contribution]:
 
 
 def for_workshop(workshop_id: int) -> list[Contribution]:
-    """Published examples presented at this workshop, newest first."""
+    """Published examples presented at this workshop, newest first (themes loaded: the
+    workshop page shows them on each card)."""
     return list(db.session.scalars(
         select(Contribution).join(contribution_workshop,
                                   contribution_workshop.c.contribution_id == Contribution.id)
         .where(contribution_workshop.c.workshop_id == workshop_id, PUBLISHED)
-        .order_by(*NEWEST)))
+        .options(selectinload(Contribution.themes)).order_by(*NEWEST)))
 
 
 def newest(limit: int = 30) -> list[Contribution]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from events.extensions import db
@@ -53,11 +53,15 @@ class ProgrammeFigures:
         return max(self.programme.capacity - self.participants, 0)
 
 
-def _availability_query():
+def _seat_sums() -> tuple:
     held = func.sum(case((Registration.status.in_(SEAT_HOLDING), 1), else_=0))
     waiting = func.sum(case((Registration.status == RegistrationStatus.waitlisted, 1), else_=0))
+    return func.coalesce(held, 0), func.coalesce(waiting, 0)
+
+
+def _availability_query():
     return (
-        select(Workshop, func.coalesce(held, 0), func.coalesce(waiting, 0))
+        select(Workshop, *_seat_sums())
         .outerjoin(Registration, Registration.workshop_id == Workshop.id)
         .options(joinedload(Workshop.theme))
         .group_by(Workshop.id)
@@ -113,3 +117,45 @@ def current_programme() -> Programme | None:
 
 def themes() -> list[Theme]:
     return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.name)))
+
+
+# --- for the page cache: what a kept workshop page is checked against on every request ----
+
+
+@dataclass(frozen=True)
+class WorkshopFacts:
+    """What a workshop's registration state depends on, free of the session (it is kept
+    across requests by the page cache)."""
+
+    id: int
+    status: WorkshopStatus
+    starts_at: datetime
+    registration_opens_at: datetime | None
+    registration_deadline: datetime
+
+    def registration_state(self, now: datetime) -> str:
+        return Workshop.registration_state(self, now)  # the same rule, on these fields
+
+
+def workshop_facts(slug: str) -> WorkshopFacts | None:
+    """The facts of the public (published or cancelled) workshop with this slug, else None."""
+    workshop = db.session.scalars(select(Workshop).where(
+        Workshop.slug == slug, Workshop.status.in_(PUBLIC_STATUSES))).first()
+    if workshop is None:
+        return None
+    return WorkshopFacts(workshop.id, workshop.status, workshop.starts_at,
+                         workshop.registration_opens_at, workshop.registration_deadline)
+
+
+def seat_counts(workshop_id: int) -> tuple[int, int]:
+    """``(seats taken, waiting list length)`` of one workshop: one indexed query, no ORM
+    objects (the workshop page reads it on every request)."""
+    global _SEAT_COUNTS
+    if _SEAT_COUNTS is None:  # built once: building the expression costs more than running it
+        _SEAT_COUNTS = select(*_seat_sums()).where(
+            Registration.workshop_id == bindparam("workshop_id"))
+    taken, waiting = db.session.execute(_SEAT_COUNTS, {"workshop_id": workshop_id}).one()
+    return int(taken), int(waiting)
+
+
+_SEAT_COUNTS = None

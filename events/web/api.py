@@ -28,6 +28,7 @@ from events.web.api_schemas import (
     Workshop,
     WorkshopList,
 )
+from events.web import page_cache
 from events.web.common import registration_limit
 from events.web.openapi import openapi_document
 
@@ -64,12 +65,14 @@ def workshop_json(item: Availability) -> dict:
 
 
 @bp.get("/v1/workshops")
+@page_cache.cached
 def list_workshops():
     items = catalogue.list_workshops(theme_slug=request.args.get("theme") or None)
     return jsonify(answer(WorkshopList, {"workshops": [workshop_json(item) for item in items]}))
 
 
 @bp.get("/v1/workshops/<int:workshop_id>")
+@page_cache.cached
 def get_workshop(workshop_id: int):
     """The workshop; 404 for an unknown one and for a draft."""
     item = catalogue.get_workshop(workshop_id)
@@ -79,6 +82,7 @@ def get_workshop(workshop_id: int):
 
 
 @bp.get("/v1/programme")
+@page_cache.cached
 def programme():
     figures = catalogue.programme_figures()
     if figures is None:

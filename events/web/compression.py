@@ -1,0 +1,54 @@
+"""gzip for large text answers (HTML, JSON, calendars, feeds), when the client accepts it.
+
+The catalogue of 500 workshops is some 400 KiB of HTML, the programme feed as much
+iCalendar: compressed they are a tenth of that, which counts on slow municipal lines.
+Bodies below ``MIN_SIZE`` are sent as they are (gzip would gain little), as are
+downloads (files are passed through untouched) and answers already encoded. A
+compressed answer says ``Vary: Accept-Encoding``, and its ETag becomes weak (the same
+content in another encoding; conditional GETs compare weakly anyway).
+
+Answers from the page cache (``events.web.page_cache``) are compressed once, when
+they are kept; this hook compresses the rest.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+from flask import Response, request
+
+MIN_SIZE = 1024
+LEVEL = 6
+TEXT_TYPES = frozenset({"application/json", "application/xml", "application/atom+xml",
+                        "application/javascript", "image/svg+xml"})
+
+
+def worth_compressing(mimetype: str | None, size: int) -> bool:
+    return size >= MIN_SIZE and bool(mimetype) and (
+        mimetype.startswith("text/") or mimetype in TEXT_TYPES or mimetype.endswith("+json"))
+
+
+def accepts_gzip() -> bool:
+    header = request.headers.get("Accept-Encoding", "")
+    if "gzip" not in header:
+        return False
+    if "q=" not in header:  # the usual "gzip, deflate, br": no need to parse
+        return True
+    return request.accept_encodings.quality("gzip") > 0
+
+
+def compress(response: Response) -> Response:
+    """``after_request``: gzip the body when it is large, textual and welcome."""
+    if (response.status_code < 200 or response.status_code in (204, 206, 304)
+            or response.direct_passthrough or response.is_streamed
+            or "Content-Encoding" in response.headers
+            or not worth_compressing(response.mimetype, response.content_length or 0)
+            or not accepts_gzip()):
+        return response
+    response.set_data(gzip.compress(response.get_data(), LEVEL, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    etag, weak = response.get_etag()
+    if etag and not weak:
+        response.set_etag(etag, weak=True)
+    return response

@@ -152,8 +152,13 @@ def seat_counts(workshop_id: int) -> tuple[int, int]:
     objects (the workshop page reads it on every request)."""
     global _SEAT_COUNTS
     if _SEAT_COUNTS is None:  # built once: building the expression costs more than running it
-        _SEAT_COUNTS = select(*_seat_sums()).where(
-            Registration.workshop_id == bindparam("workshop_id"))
+        # on the table, not the mapped class: a plain Core statement skips the ORM's work
+        table = Registration.__table__
+        held = func.sum(case((table.c.status.in_(SEAT_HOLDING), 1), else_=0))
+        waiting = func.sum(case((table.c.status == RegistrationStatus.waitlisted, 1),
+                                else_=0))
+        _SEAT_COUNTS = select(func.coalesce(held, 0), func.coalesce(waiting, 0)).where(
+            table.c.workshop_id == bindparam("workshop_id"))
     taken, waiting = db.session.execute(_SEAT_COUNTS, {"workshop_id": workshop_id}).one()
     return int(taken), int(waiting)
 

@@ -49,6 +49,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
+from werkzeug.http import parse_cookie, parse_etags
 
 from events.models import utcnow
 from events.services import site_version
@@ -63,6 +64,12 @@ DROPPED_HEADERS = frozenset({"content-length", "content-encoding", "etag", "set-
 #: Stands for the CSRF token in a kept page with a form (random: no page text contains it).
 CSRF_MARK = f"csrf-{secrets.token_hex(16)}".encode()
 EXTENSION = "page_cache"
+#: In the WSGI environ: the key ``FastPath`` computed, and what ``serve`` sent for it.
+WIRE_KEY = "events.page_cache.key"
+SERVED = "events.page_cache.served"
+#: Headers of trusted reverse proxies that may change an answer (links, scheme).
+FORWARDED = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT",
+             "HTTP_X_FORWARDED_PREFIX")
 
 
 @dataclass(frozen=True)
@@ -96,14 +103,20 @@ class PageCache:
         self._version: tuple | None = None
         self._checked = float("-inf")
         self._next_change: datetime | None = None
+        #: wire key → (entry, {variant: (status line, headers)}), for ``FastPath``
+        self._wire: OrderedDict[Hashable, tuple[Entry, dict]] = OrderedDict()
 
     # --- the data version ----------------------------------------------------------------
+
+    def _current(self) -> bool:
+        """The version in memory may be used without reading it again."""
+        return (self._version is not None and self.clock() - self._checked < self.seconds
+                and (self._next_change is None or utcnow() < self._next_change))
 
     def version(self) -> tuple:
         """The data version, read from the database when older than ``seconds`` or when a
         time-driven change has come; otherwise the one in memory."""
-        if (self._version is None or self.clock() - self._checked >= self.seconds
-                or (self._next_change is not None and utcnow() >= self._next_change)):
+        if not self._current():
             self._refresh()
         return self._version
 
@@ -125,9 +138,13 @@ class PageCache:
         with self._lock:
             self._entries.clear()
             self._values.clear()
+            self._wire.clear()
             self._checked = float("-inf")
 
     # --- entries -------------------------------------------------------------------------
+
+    def _valid(self, entry: Entry, version: tuple) -> bool:
+        return entry.version == version and self.clock() - entry.built < MAX_AGE
 
     def get(self, key: Hashable) -> Entry | None:
         version = self.version()
@@ -135,7 +152,7 @@ class PageCache:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if entry.version != version or self.clock() - entry.built >= MAX_AGE:
+            if not self._valid(entry, version):
                 del self._entries[key]
                 return None
             self._entries.move_to_end(key)
@@ -148,9 +165,12 @@ class PageCache:
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
 
-    def get_or_build(self, key: Hashable, build: Callable[[], tuple[Response, Entry | None]]
+    def get_or_build(self, key: Hashable, build: Callable[[tuple], tuple[Response, Entry | None]]
                      ) -> tuple[Response | None, Entry | None]:
-        """The entry, built by one thread at a time per key (the others wait for it)."""
+        """The entry, built by one thread at a time per key (the others wait for it).
+
+        ``build(version)`` gets the version read *before* it reads any data: an entry
+        is never labelled with a version newer than what it shows."""
         entry = self.get(key)
         if entry is not None:
             return None, entry
@@ -161,13 +181,52 @@ class PageCache:
                 entry = self.get(key)
                 if entry is not None:
                     return None, entry
-                response, entry = build()
+                response, entry = build(self.version())
                 if entry is not None:
                     self.put(key, entry)
                 return response, entry
         finally:
             with self._lock:
                 self._builders.pop(key, None)
+
+    def remember_wire(self, key: Hashable, entry: Entry, variant: str, status: str,
+                      headers: list[tuple[str, str]]) -> None:
+        """What the app sent for ``entry`` in ``variant`` ("plain", "gzip", "304"), headers
+        and all, so that ``FastPath`` can send the same without the app."""
+        with self._lock:
+            kept = self._wire.get(key)
+            if kept is None or kept[0] is not entry:
+                kept = (entry, {})
+                self._wire[key] = kept
+            kept[1][variant] = (status, headers)
+            self._wire.move_to_end(key)
+            while len(self._wire) > self.capacity:
+                self._wire.popitem(last=False)
+
+    def wire_answer(self, key: Hashable, environ: dict) -> tuple[str, list, bytes] | None:
+        """``(status line, headers, body)`` as the app sent them for this key, if the entry
+        is still valid and the version need not be read again; else None (ask the app)."""
+        if not self._current():
+            return None
+        with self._lock:
+            kept = self._wire.get(key)
+        if kept is None or not self._valid(kept[0], self._version):
+            return None
+        entry, variants = kept
+        if environ.get("HTTP_IF_NONE_MATCH"):
+            if parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(entry.etag):
+                variant = "304"
+            else:
+                variant = _body_variant(entry, environ.get("HTTP_ACCEPT_ENCODING", ""))
+        elif environ.get("HTTP_IF_MODIFIED_SINCE"):
+            return None  # rare: the app compares the dates
+        else:
+            variant = _body_variant(entry, environ.get("HTTP_ACCEPT_ENCODING", ""))
+        if variant not in variants:
+            return None
+        status, headers = variants[variant]
+        body = {"304": b"", "gzip": entry.gzipped, "plain": entry.body}[variant]
+        return status, headers, body
 
     def value(self, key: Hashable, compute: Callable[[], object]):
         """``compute()``, kept under the data version like a page (small read models)."""
@@ -183,7 +242,7 @@ class PageCache:
             self._values[key] = (version, result)
         return result
 
-    def new_entry(self, response: Response, has_form: bool) -> Entry:
+    def new_entry(self, response: Response, version: tuple, has_form: bool) -> Entry:
         body = response.get_data()
         if has_form:
             token = generate_csrf().encode()
@@ -194,13 +253,14 @@ class PageCache:
             etag = response.get_etag()[0] or hashlib.blake2b(body, digest_size=16).hexdigest()
         headers = [(name, value) for name, value in response.headers.items()
                    if name.lower() not in DROPPED_HEADERS]
-        if response.mimetype == "text/html":
-            headers.append(("Vary", "Cookie"))  # the language cookie
+        vary = ["Cookie"] if response.mimetype == "text/html" else []  # the language cookie
         gzipped = None
         if not has_form and compression.worth_compressing(response.mimetype, len(body)):
             gzipped = gzip.compress(body, compression.LEVEL, mtime=0)
-            headers.append(("Vary", "Accept-Encoding"))
-        return Entry(version=self.version(), built=self.clock(), status=response.status_code,
+            vary.append("Accept-Encoding")
+        if vary:
+            headers.append(("Vary", ", ".join(vary)))
+        return Entry(version=version, built=self.clock(), status=response.status_code,
                      headers=tuple(headers), body=body, gzipped=gzipped, etag=etag,
                      last_modified=response.last_modified, has_form=has_form)
 
@@ -212,7 +272,9 @@ def register(app: Flask) -> None:
     """A cache for the app when ``PAGE_CACHE_SECONDS`` is above 0."""
     seconds = float(app.config.get("PAGE_CACHE_SECONDS", 0) or 0)
     if seconds > 0:
-        app.extensions[EXTENSION] = PageCache(seconds, int(app.config["PAGE_CACHE_ENTRIES"]))
+        cache = PageCache(seconds, int(app.config["PAGE_CACHE_ENTRIES"]))
+        app.extensions[EXTENSION] = cache
+        app.wsgi_app = FastPath(app, cache)
 
 
 def cache_of(app: Flask) -> PageCache | None:
@@ -253,7 +315,7 @@ def _flashes_consumed() -> bool:
     return bool(getattr(request_ctx, "flashes", None))
 
 
-def _build(cache: PageCache, view: Callable[[], object], has_form: bool
+def _build(cache: PageCache, version: tuple, view: Callable[[], object], has_form: bool
            ) -> tuple[Response, Entry | None]:
     g._page_cache_building = True
     try:
@@ -263,7 +325,7 @@ def _build(cache: PageCache, view: Callable[[], object], has_form: bool
     storable = (response.status_code == 200 and not response.direct_passthrough
                 and not response.is_streamed and "Set-Cookie" not in response.headers
                 and (has_form or not session.modified) and not _flashes_consumed())
-    return response, cache.new_entry(response, has_form) if storable else None
+    return response, cache.new_entry(response, version, has_form) if storable else None
 
 
 def _client_has(entry: Entry) -> bool:
@@ -279,7 +341,9 @@ def _client_has(entry: Entry) -> bool:
 def serve(entry: Entry) -> Response:
     """The kept answer, compressed when the client accepts gzip, 304 when it is current."""
     response_class = current_app.response_class
+    variant = "plain"
     if entry.etag is not None and _client_has(entry):
+        variant = "304"
         response = response_class(status=304)
         for name, value in entry.headers:
             if name.lower() in ("cache-control", "vary", "expires", "content-location"):
@@ -289,14 +353,82 @@ def serve(entry: Entry) -> Response:
         if entry.has_form:
             body = body.replace(CSRF_MARK, generate_csrf().encode())
         elif entry.gzipped is not None and compression.accepts_gzip():
-            body, encoded = entry.gzipped, True
+            body, encoded, variant = entry.gzipped, True, "gzip"
         response = response_class(body, status=entry.status, headers=list(entry.headers))
         if encoded:
             response.headers["Content-Encoding"] = "gzip"
     if entry.etag is not None:
         response.set_etag(entry.etag, weak=response.headers.get("Content-Encoding") == "gzip")
         response.last_modified = entry.last_modified
+    if not entry.has_form and WIRE_KEY in request.environ:
+        request.environ[SERVED] = (entry, variant)  # FastPath keeps what goes out
     return response
+
+
+def _body_variant(entry: Entry, accept_encoding: str) -> str:
+    if entry.has_form:
+        return "form"  # never sent by FastPath: the token is the visitor's own
+    if entry.gzipped is not None and compression.accepts_gzip(accept_encoding):
+        return "gzip"
+    return "plain"
+
+
+class FastPath:
+    """WSGI middleware in front of the app: a kept answer that the app already sent once to
+    a visitor without a session goes out again without entering Flask — same status,
+    same headers (security headers and all), same body — as long as the data version in
+    memory is current. Everything else (a session cookie, another method, a stale
+    version, an unknown variant) goes to the app, which refreshes what is kept here.
+
+    The key holds every input the app's answer may depend on: scheme, host, forwarded
+    headers, path, query string, the language cookie's raw value and the raw
+    Accept-Language; the variant (plain, gzip, 304) follows Accept-Encoding and
+    If-None-Match as ``serve`` decides them.
+    """
+
+    def __init__(self, app: Flask, cache: PageCache):
+        self.wsgi_app = app.wsgi_app
+        self.cache = cache
+        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+
+    def key(self, environ: dict) -> tuple | None:
+        chosen = ""
+        cookies = environ.get("HTTP_COOKIE")
+        if cookies:
+            jar = parse_cookie(cookies)
+            if self.session_cookie in jar:
+                return None  # the session decides (flash messages, organisers)
+            chosen = jar.get(language.COOKIE, "")
+        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+                environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
+                environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""), chosen, environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+                *(environ.get(name, "") for name in FORWARDED))
+
+    def __call__(self, environ: dict, start_response):
+        method = environ.get("REQUEST_METHOD")
+        key = self.key(environ) if method in ("GET", "HEAD") else None
+        if key is None:
+            return self.wsgi_app(environ, start_response)
+        answer = self.cache.wire_answer(key, environ)
+        if answer is not None:
+            status, headers, body = answer
+            start_response(status, list(headers))
+            return [b""] if method == "HEAD" else [body]
+        environ[WIRE_KEY] = key
+        sent: dict = {}
+
+        def capture(status, headers, exc_info=None):
+            sent["status"], sent["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        result = self.wsgi_app(environ, capture)
+        served = environ.get(SERVED)
+        if (served is not None and "status" in sent
+                and not any(name.lower() == "set-cookie" for name, _ in sent["headers"])):
+            entry, variant = served
+            self.cache.remember_wire(key, entry, variant, sent["status"], list(sent["headers"]))
+        return result
 
 
 def cached(view):
@@ -308,7 +440,8 @@ def cached(view):
         if cache is None:
             return view(*args, **kwargs)
         response, entry = cache.get_or_build(
-            _request_key(), lambda: _build(cache, lambda: view(*args, **kwargs), False))
+            _request_key(),
+            lambda version: _build(cache, version, lambda: view(*args, **kwargs), False))
         return serve(entry) if entry is not None else response
 
     return wrapper
@@ -322,7 +455,7 @@ def form_page(live: Hashable, render: Callable[[], object]):
     if cache is None:
         return render()
     response, entry = cache.get_or_build(
-        (*_request_key(), live), lambda: _build(cache, render, True))
+        (*_request_key(), live), lambda version: _build(cache, version, render, True))
     return serve(entry) if entry is not None else response
 
 

@@ -15,7 +15,9 @@ then ``--seconds`` seconds measured, and prints requests/s, p99 and the share of
 bare route's requests/s against the target of issue 15. The bare route is measured
 first and last; the share is taken of their mean. The feed's 304 sends the ETag of a
 first GET as If-None-Match (a wrk Lua script); every request says
-``Accept-Encoding: gzip`` as browsers and calendar clients do.
+``Accept-Encoding: gzip`` as browsers and calendar clients do. The two lines "with
+session" send the session cookie a workshop page sets (a visitor who opened one): those
+requests go through the whole app (see ``events/web/page_cache.py``).
 
 Figures on a busy machine are rough: compare shares, not absolute numbers.
 """
@@ -43,15 +45,19 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WRK = "/usr/bin/wrk"
 MORE_THEMES = ["Sprachförderung", "Ehrenamt und Engagement", "Kinder und Familie",
                "Antidiskriminierung", "Digitalisierung", "Steuerung und Planung"]
-#: (label, path or None for the bare route, target share of bare, conditional GET)
+#: (label, path, target share of bare, how): how is "" (a new visitor), "304" (If-None-Match
+#: with the ETag of a first GET) or "session" (a visitor with a session cookie, as after
+#: opening a workshop page: such requests cannot skip the app, see events/web/page_cache.py)
 PAGES = [
-    ("catalogue /", "/", 0.40, False),
-    ("theme page /themes/…", "/themes/thema-3", 0.40, False),
-    ("workshop page", "/workshops/{open_slug}", 0.30, False),
-    ("/api/v1/workshops", "/api/v1/workshops", 0.50, False),
-    ("/calendar.ics 304", "/calendar.ics", 0.80, True),
-    ("/calendar.ics full", "/calendar.ics", 0.10, False),
-    ("/praxisbeispiele?q=…", "/praxisbeispiele?q=Integration", 0.20, False),
+    ("catalogue /", "/", 0.40, ""),
+    ("theme page /themes/…", "/themes/thema-3", 0.40, ""),
+    ("workshop page", "/workshops/{open_slug}", 0.30, ""),
+    ("/api/v1/workshops", "/api/v1/workshops", 0.50, ""),
+    ("/calendar.ics 304", "/calendar.ics", 0.80, "304"),
+    ("/calendar.ics full", "/calendar.ics", 0.10, ""),
+    ("/praxisbeispiele?q=…", "/praxisbeispiele?q=Integration", 0.20, ""),
+    ("catalogue, with session", "/", 0.40, "session"),
+    ("workshop, with session", "/workshops/{open_slug}", 0.30, "session"),
 ]
 
 
@@ -186,7 +192,8 @@ def stop(process: subprocess.Popen) -> None:
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, seconds: int, connections: int, script: Path | None) -> tuple[float, float, int]:
+def wrk(url: str, seconds: int, connections: int, script: Path | None
+        ) -> tuple[float, float, int]:
     """``(requests/s, p99 in ms, non-2xx/3xx answers)`` of one wrk run."""
     command = [WRK, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency",
                "-H", "Accept-Encoding: gzip"]
@@ -206,6 +213,15 @@ def conditional_script(url: str, folder: Path) -> Path:
         etag = answer.headers["ETag"]
     script = folder / "if-none-match.lua"
     script.write_text(f'wrk.headers["If-None-Match"] = [[{etag}]]\n', encoding="utf-8")
+    return script
+
+
+def session_script(url: str, folder: Path) -> Path:
+    """A wrk Lua script sending the session cookie that a first GET of ``url`` set."""
+    with urllib.request.urlopen(url) as answer:
+        cookie = answer.headers["Set-Cookie"].split(";", 1)[0]
+    script = folder / "session.lua"
+    script.write_text(f'wrk.headers["Cookie"] = [[{cookie}]]\n', encoding="utf-8")
     return script
 
 
@@ -245,11 +261,15 @@ def run(url: str, folder: Path, args: argparse.Namespace) -> None:
     server, base = gunicorn("app:app", args, env)
     results = []
     try:
-        for label, path, target, conditional in PAGES:
+        for label, path, target, how in PAGES:
             if args.only and not any(word in label for word in args.only.split(",")):
                 continue
             page_url = base + path.format(open_slug=open_slug)
-            script = conditional_script(page_url, folder) if conditional else None
+            script = None
+            if how == "304":
+                script = conditional_script(page_url, folder)
+            elif how == "session":
+                script = session_script(base + f"/workshops/{open_slug}", folder)
             results.append((label, target, measure(label, page_url, args, script)))
     finally:
         stop(server)

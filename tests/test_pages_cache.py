@@ -57,15 +57,30 @@ def api_titles(client) -> dict[str, dict]:
 
 @pytest.fixture
 def statements(app):
-    """The SQL statements run while the list is being collected."""
-    seen: list[str] = []
+    """The SQL statements run while the list is being collected, and the connections
+    taken from the pool (``statements.checkouts``: the seat counts use a driver
+    connection directly, which SQLAlchemy's statement events do not see)."""
+
+    class Seen(list):
+        checkouts = 0
+
+        def clear(self):
+            super().clear()
+            self.checkouts = 0
+
+    seen = Seen()
 
     def collect(conn, cursor, statement, *args):
         seen.append(statement)
 
+    def checkout(*args):
+        seen.checkouts += 1
+
     event.listen(db.engine, "before_cursor_execute", collect)
+    event.listen(db.engine, "checkout", checkout)
     yield seen
     event.remove(db.engine, "before_cursor_execute", collect)
+    event.remove(db.engine, "checkout", checkout)
 
 
 # --- freshness --------------------------------------------------------------------------------
@@ -185,9 +200,9 @@ def test_a_kept_page_costs_no_query_and_the_workshop_page_one(app, client, clock
     statements.clear()
     for url in ("/", "/api/v1/workshops", "/calendar.ics", "/praxisbeispiele"):
         assert client.get(url).status_code == 200
-    assert statements == [] and built > 0
+    assert statements == [] and statements.checkouts == 0 and built > 0
     assert client.get(f"/workshops/{item.slug}").status_code == 200
-    assert len(statements) == 1  # the seat counts
+    assert statements == [] and statements.checkouts == 1  # the seat counts, and nothing else
     clock.advance()
     statements.clear()
     client.get("/")
@@ -274,7 +289,7 @@ def test_gzip_answers_decompress_to_the_same_bytes(app, client, workshop, url):
 
 def test_gzip_without_the_cache_too(app, client, workshop):
     app.extensions.pop(page_cache.EXTENSION)
-    for n in range(12):
+    for n in range(60):  # above compression.PER_REQUEST_MIN_SIZE
         workshop()
     plain = client.get("/api/v1/workshops")
     packed = client.get("/api/v1/workshops", headers={"Accept-Encoding": "gzip"})
@@ -313,3 +328,29 @@ def test_capacity_bounds_the_entries(app, client, workshop):
     for n in range(10):
         client.get(f"/?seite={n}")
     assert len(cache._entries) == 3
+
+
+def test_a_visitor_with_a_session_gets_kept_pages_too(app, workshop, statements):
+    item = workshop()
+    visitor = app.test_client()
+    visitor.get(f"/workshops/{item.slug}")  # the session with the form's CSRF token
+    assert visitor.get_cookie(app.config["SESSION_COOKIE_NAME"]) is not None
+    for _ in range(2):
+        response = visitor.get("/")
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+        assert "Cookie" in response.headers["Vary"]
+    statements.clear()
+    assert visitor.get("/").status_code == 200
+    assert statements == [] and statements.checkouts == 0
+    # and the form's token still matches the session
+    page = visitor.get(f"/workshops/{item.slug}").get_data(as_text=True)
+    response = visitor.post(f"/workshops/{item.slug}",
+                            data={"csrf_token": CSRF.search(page).group(1), **form_data(1)})
+    assert response.status_code == 303
+
+
+def test_head_from_the_cache_has_no_body(app, client, workshop):
+    workshop()
+    client.get("/")
+    response = client.head("/")
+    assert response.status_code == 200 and response.data == b""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from events.extensions import db
@@ -148,19 +148,27 @@ def workshop_facts(slug: str) -> WorkshopFacts | None:
 
 
 def seat_counts(workshop_id: int) -> tuple[int, int]:
-    """``(seats taken, waiting list length)`` of one workshop: one indexed query, no ORM
-    objects (the workshop page reads it on every request)."""
-    global _SEAT_COUNTS
-    if _SEAT_COUNTS is None:  # built once: building the expression costs more than running it
-        # on the table, not the mapped class: a plain Core statement skips the ORM's work
-        table = Registration.__table__
-        held = func.sum(case((table.c.status.in_(SEAT_HOLDING), 1), else_=0))
-        waiting = func.sum(case((table.c.status == RegistrationStatus.waitlisted, 1),
-                                else_=0))
-        _SEAT_COUNTS = select(func.coalesce(held, 0), func.coalesce(waiting, 0)).where(
-            table.c.workshop_id == bindparam("workshop_id"))
-    taken, waiting = db.session.execute(_SEAT_COUNTS, {"workshop_id": workshop_id}).one()
+    """``(seats taken, waiting list length)`` of one workshop, read now.
+
+    The workshop page asks this on every request, also when the page itself comes from
+    the cache, so it is kept lean: one indexed statement on a pooled driver connection,
+    without SQLAlchemy's execution machinery or the ORM session (the same sums as
+    ``_availability_query``; SQLite reads without BEGIN, PostgreSQL's implicit
+    transaction ends when the pool takes the connection back)."""
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(_seat_counts_sql(db.engine.dialect.paramstyle), (workshop_id,))
+        taken, waiting = cursor.fetchone()
+        cursor.close()
+    finally:
+        connection.close()
     return int(taken), int(waiting)
 
 
-_SEAT_COUNTS = None
+def _seat_counts_sql(paramstyle: str) -> str:
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    holding = ", ".join(f"'{status.name}'" for status in SEAT_HOLDING)  # fixed enum names
+    return (f"SELECT coalesce(sum(CASE WHEN status IN ({holding}) THEN 1 ELSE 0 END), 0), "
+            f"coalesce(sum(CASE WHEN status = '{RegistrationStatus.waitlisted.name}' "
+            f"THEN 1 ELSE 0 END), 0) FROM registration WHERE workshop_id = {placeholder}")

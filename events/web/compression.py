@@ -2,7 +2,8 @@
 
 The catalogue of 500 workshops is some 400 KiB of HTML, the programme feed as much
 iCalendar: compressed they are a tenth of that, which counts on slow municipal lines.
-Bodies below ``MIN_SIZE`` are sent as they are (gzip would gain little), as are
+Bodies below ``MIN_SIZE`` (kept answers) or ``PER_REQUEST_MIN_SIZE`` (answers built
+per request) are sent as they are (gzip would gain little), as are
 downloads (files are passed through untouched) and answers already encoded. A
 compressed answer says ``Vary: Accept-Encoding``, and its ETag becomes weak (the same
 content in another encoding; conditional GETs compare weakly anyway).
@@ -19,6 +20,9 @@ from flask import Response, request
 from werkzeug.http import parse_accept_header
 
 MIN_SIZE = 1024
+#: Answers built on every request are compressed from this size on: below it gzip costs
+#: more time than the bytes it saves take on the wire (a workshop page with its form).
+PER_REQUEST_MIN_SIZE = 32 * 1024
 #: Kept answers are compressed once, thoroughly; the others on every request, quickly.
 LEVEL = 6
 FAST_LEVEL = 1
@@ -47,6 +51,7 @@ def compress(response: Response) -> Response:
     if (response.status_code < 200 or response.status_code in (204, 206, 304)
             or response.direct_passthrough or response.is_streamed
             or "Content-Encoding" in response.headers
+            or (response.content_length or 0) < PER_REQUEST_MIN_SIZE
             or not worth_compressing(response.mimetype, response.content_length or 0)
             or not accepts_gzip()):
         return response

@@ -49,6 +49,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie, parse_etags
 
 from events.models import utcnow
@@ -374,11 +375,12 @@ def _body_variant(entry: Entry, accept_encoding: str) -> str:
 
 
 class FastPath:
-    """WSGI middleware in front of the app: a kept answer that the app already sent once to
-    a visitor without a session goes out again without entering Flask — same status,
-    same headers (security headers and all), same body — as long as the data version in
-    memory is current. Everything else (a session cookie, another method, a stale
-    version, an unknown variant) goes to the app, which refreshes what is kept here.
+    """WSGI middleware in front of the app: a kept answer that the app already sent once
+    goes out again without entering Flask — same status, same headers (security headers
+    and all), same body — as long as the data version in memory is current. Everything
+    else (a session with a flash message or an organiser, a page with a form, another
+    method, a stale version, a variant not sent yet) goes to the app, which refreshes
+    what is kept here. Visitors with and without a session are kept apart.
 
     The key holds every input the app's answer may depend on: scheme, host, forwarded
     headers, path, query string, the language cookie's raw value and the raw
@@ -387,19 +389,39 @@ class FastPath:
     """
 
     def __init__(self, app: Flask, cache: PageCache):
+        self.app = app
         self.wsgi_app = app.wsgi_app
         self.cache = cache
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
+        self._serializer = None
+
+    def _personal(self, cookie: str) -> bool:
+        """The session holds a flash message or an organiser (as ``_shareable_request``
+        reads it); a cookie that does not verify is an empty session, as for Flask."""
+        serializer = self._serializer
+        if serializer is None:
+            serializer = self.app.session_interface.get_signing_serializer(self.app)
+            self._serializer = serializer
+        if serializer is None:
+            return True
+        try:
+            data = serializer.loads(cookie)
+        except BadSignature:
+            return False
+        return not isinstance(data, dict) or any(name in data for name in
+                                                  PERSONAL_SESSION_KEYS)
 
     def key(self, environ: dict) -> tuple | None:
-        chosen = ""
+        chosen, has_session = "", False
         cookies = environ.get("HTTP_COOKIE")
         if cookies:
             jar = parse_cookie(cookies)
             if self.session_cookie in jar:
-                return None  # the session decides (flash messages, organisers)
+                if self._personal(jar[self.session_cookie]):
+                    return None  # flash messages, organisers: the app decides
+                has_session = True  # its answers are kept apart (Vary: Cookie and all)
             chosen = jar.get(language.COOKIE, "")
-        return (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
+        return (has_session, environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"),
                 environ.get("SERVER_NAME"), environ.get("SERVER_PORT"),
                 environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
                 environ.get("QUERY_STRING", ""), chosen, environ.get("HTTP_ACCEPT_LANGUAGE", ""),

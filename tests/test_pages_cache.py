@@ -354,3 +354,15 @@ def test_head_from_the_cache_has_no_body(app, client, workshop):
     client.get("/")
     response = client.head("/")
     assert response.status_code == 200 and response.data == b""
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_workshop_page_without_a_form_sets_no_cookie(app, client, workshop, kept):
+    if not kept:
+        app.extensions.pop(page_cache.EXTENSION)
+    item = workshop(registration_opens_at=utcnow() + timedelta(days=2))
+    for _ in range(2):
+        response = client.get(f"/workshops/{item.slug}")
+        assert "Die Anmeldung beginnt am" in main(response.data)
+        assert "Set-Cookie" not in response.headers
+        assert 'name="csrf_token"' not in response.get_data(as_text=True)

@@ -84,6 +84,9 @@ class Entry:
     etag: str | None  # without quotes; None for a page with a form (its token differs)
     last_modified: datetime | None
     has_form: bool
+    #: Keyed by live figures too (``form_page``): FastPath, which cannot read them, never
+    #: sends it.
+    live: bool = False
 
 
 class PageCache:
@@ -245,10 +248,13 @@ class PageCache:
 
     def new_entry(self, response: Response, version: tuple, has_form: bool) -> Entry:
         body = response.get_data()
+        live = has_form
         if has_form:
-            token = generate_csrf().encode()
-            has_form = token in body
-            body = body.replace(token, CSRF_MARK)
+            # the token flask-wtf made while the page was rendered (none: no form on it)
+            token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+            has_form = bool(token) and token.encode() in body
+            if has_form:
+                body = body.replace(token.encode(), CSRF_MARK)
         etag = None
         if not has_form:
             etag = response.get_etag()[0] or hashlib.blake2b(body, digest_size=16).hexdigest()
@@ -263,7 +269,7 @@ class PageCache:
             headers.append(("Vary", ", ".join(vary)))
         return Entry(version=version, built=self.clock(), status=response.status_code,
                      headers=tuple(headers), body=body, gzipped=gzipped, etag=etag,
-                     last_modified=response.last_modified, has_form=has_form)
+                     last_modified=response.last_modified, has_form=has_form, live=live)
 
 
 # --- the app's cache and the request ---------------------------------------------------------
@@ -361,7 +367,7 @@ def serve(entry: Entry) -> Response:
     if entry.etag is not None:
         response.set_etag(entry.etag, weak=response.headers.get("Content-Encoding") == "gzip")
         response.last_modified = entry.last_modified
-    if not entry.has_form and WIRE_KEY in request.environ:
+    if not entry.live and WIRE_KEY in request.environ:
         request.environ[SERVED] = (entry, variant)  # FastPath keeps what goes out
     return response
 

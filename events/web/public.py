@@ -122,7 +122,8 @@ def workshop(slug: str):
     """The page from the page cache, but with the seat counts and the registration state
     of this very moment (one small query): these are never stale next to the form."""
     if page_cache.active() is None:
-        return _workshop_page(_item_or_404(slug), RegistrationForm())
+        item = _item_or_404(slug)
+        return _workshop_page(item, _form_for(item.registration_state))
     facts = page_cache.remember(("workshop-facts", slug), lambda: catalogue.workshop_facts(slug))
     if facts is None:
         abort(404)
@@ -132,9 +133,16 @@ def workshop(slug: str):
     def render():
         item = _item_or_404(slug)
         return _workshop_page(Availability(item.workshop, taken, waiting, state),
-                              RegistrationForm())
+                              _form_for(state))
 
     return page_cache.form_page((taken, waiting, state), render)
+
+
+def _form_for(registration_state: str) -> RegistrationForm:
+    """The form; without a CSRF token (so no session cookie) when the page shows none."""
+    if registration_state == "open":
+        return RegistrationForm()
+    return RegistrationForm(meta={"csrf": False})
 
 
 @bp.post("/workshops/<slug>")

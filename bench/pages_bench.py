@@ -32,7 +32,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -173,9 +172,10 @@ def gunicorn(app: str, args: argparse.Namespace, env: dict) -> tuple[subprocess.
         try:
             urllib.request.urlopen(base + "/", timeout=5).read()
             return process, base
-        except OSError:
+        except OSError as error:
             if process.poll() is not None:
-                raise RuntimeError(f"gunicorn {app} stopped with {process.returncode}")
+                raise RuntimeError(f"gunicorn {app} stopped with {process.returncode}"
+                                   ) from error
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn {app} did not answer within 60 s")
 

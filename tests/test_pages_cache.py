@@ -289,7 +289,7 @@ def test_gzip_answers_decompress_to_the_same_bytes(app, client, workshop, url):
 
 def test_gzip_without_the_cache_too(app, client, workshop):
     app.extensions.pop(page_cache.EXTENSION)
-    for n in range(60):  # above compression.PER_REQUEST_MIN_SIZE
+    for _ in range(60):  # above compression.PER_REQUEST_MIN_SIZE
         workshop()
     plain = client.get("/api/v1/workshops")
     packed = client.get("/api/v1/workshops", headers={"Accept-Encoding": "gzip"})

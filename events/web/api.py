@@ -18,6 +18,7 @@ from events.services import catalogue, seats
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import InvalidInput, NotFound
+from events.web import page_cache
 from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
 from events.web.api_models import answer
 from events.web.api_schemas import (
@@ -28,7 +29,6 @@ from events.web.api_schemas import (
     Workshop,
     WorkshopList,
 )
-from events.web import page_cache
 from events.web.common import registration_limit
 from events.web.openapi import openapi_document
 

@@ -153,15 +153,22 @@ def seat_counts(workshop_id: int) -> tuple[int, int]:
     The workshop page asks this on every request, also when the page itself comes from
     the cache, so it is kept lean: one indexed statement on a pooled driver connection,
     without SQLAlchemy's execution machinery or the ORM session (the same sums as
-    ``_availability_query``; SQLite reads without BEGIN, PostgreSQL's implicit
-    transaction ends when the pool takes the connection back)."""
+    ``_availability_query``). One statement needs no transaction: it runs in autocommit
+    (SQLite's connections are so anyway; psycopg's are switched for it), which spares
+    PostgreSQL the BEGIN and the ROLLBACK round trips."""
     connection = db.engine.raw_connection()
+    driver = connection.driver_connection
+    switched = getattr(driver, "autocommit", None) is False
     try:
+        if switched:
+            driver.autocommit = True
         cursor = connection.cursor()
         cursor.execute(_seat_counts_sql(db.engine.dialect.paramstyle), (workshop_id,))
         taken, waiting = cursor.fetchone()
         cursor.close()
     finally:
+        if switched:
+            driver.autocommit = False
         connection.close()
     return int(taken), int(waiting)
 

@@ -27,11 +27,18 @@ into it: requests other than GET/HEAD; a logged-in organiser or a visitor with a
 message waiting (their session says so); answers other than 200, answers that set a
 cookie or consumed a flash message. A page with a form is kept without its CSRF token,
 which is filled in per request (so the visitor's session gets its token as before);
-pages without a form neither read nor write the session when they come from the cache.
+pages without a form never write the session (no Set-Cookie), and for a visitor
+without a session cookie nothing about sessions happens at all.
 
 Answers from the cache carry an ETag (the feed's own, else a digest of the body) and get
 304 when the client has them; bodies of ``compression.MIN_SIZE`` and more are kept
 gzip-compressed as well and sent so to clients that accept it.
+
+Two ways out of the cache: ``cached``/``form_page`` inside Flask (the view's decorator;
+it reads the version when due and builds what is missing), and ``FastPath``, a WSGI
+middleware in front of Flask that sends an answer the app already sent for the same
+request inputs, byte for byte, while the version in memory is current: a kept page then
+costs less than a bare Flask route.
 """
 
 from __future__ import annotations

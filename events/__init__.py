@@ -136,8 +136,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Jinja filters for German dates; the templates never format by hand."""
-    from events import formatting
+    """Jinja filters for German dates; the templates never format by hand. ``site_url()``:
+    the address absolute links start with (``events.urls.base_url``)."""
+    from events import formatting, urls
+
+    app.jinja_env.globals["site_url"] = urls.base_url
 
     app.jinja_env.filters["datetime_de"] = formatting.for_page(formatting.format_datetime)
     app.jinja_env.filters["date_de"] = formatting.for_page(formatting.format_date)

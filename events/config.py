@@ -28,6 +28,8 @@ TRUE_WORDS = {"1", "true", "yes", "on", "ja"}
 FALSE_WORDS = {"0", "false", "no", "off", "nein"}
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 SECRET_FILE = "secret_key"
+#: Links outside a request name this address when BASE_URL is not set (see events/urls.py).
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class Settings:
@@ -164,9 +166,15 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         raise RuntimeError(f"APP_TIMEZONE is not a known time zone: {timezone_name!r}") from exc
     registration_limit = env.rate_limit("RATELIMIT_REGISTRATION", "10 per minute;60 per hour")
     certificate_limit = env.rate_limit("RATELIMIT_CERTIFICATE", "30 per minute;300 per hour")
-    base_url = env.text("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    if not base_url.startswith(("http://", "https://")):
+    base_url = (env.text("BASE_URL") or "").rstrip("/") or None  # None: the request's host
+    if base_url and not base_url.startswith(("http://", "https://")):
         raise RuntimeError(f"BASE_URL must start with http:// or https://, got {base_url!r}")
+    allowed_hosts = [h.strip().lower() for h in (env.text("ALLOWED_HOSTS") or "").split(",")
+                     if h.strip()]
+    for host in allowed_hosts:
+        if "/" in host or "@" in host or " " in host:
+            raise RuntimeError(f"ALLOWED_HOSTS lists names like praxis.example or "
+                               f"praxis.example:8443, got {host!r}")
     log_level = env.text("LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise RuntimeError(f"LOG_LEVEL must be one of {sorted(LOG_LEVELS)}, got {log_level!r}")
@@ -211,8 +219,15 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "BABEL_DEFAULT_LOCALE": env.text("APP_LOCALE", "de"),
         "BABEL_DEFAULT_TIMEZONE": timezone_name,
         "BASE_URL": base_url,
+        "ALLOWED_HOSTS": allowed_hosts,
         "RATELIMIT_ENABLED": env.boolean("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", "memory://"),
+        # several installations on one Redis keep their counters apart by this prefix
+        "RATELIMIT_KEY_PREFIX": env.text("RATELIMIT_KEY_PREFIX", ""),
+        # Redis away: each process counts alone in memory until it is back (and logs it),
+        # rather than answering every limited form with a 500
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_REGISTRATION": registration_limit,
         "RATELIMIT_HEADERS_ENABLED": True,
         "WORKER_INTERVAL": env.number("WORKER_INTERVAL", 5.0),
@@ -257,7 +272,7 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.boolean("SESSION_COOKIE_SECURE",
-                                             base_url.startswith("https://")),
+                                             (base_url or "").startswith("https://")),
         "ORGANISER_IDLE_MINUTES": env.integer("ORGANISER_IDLE_MINUTES", 60, minimum=1),
         "LOGIN_MAX_FAILURES": env.integer("LOGIN_MAX_FAILURES", 5, minimum=1),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": env.integer("LOGIN_MAX_FAILURES_PER_ADDRESS", 20,

@@ -1,13 +1,16 @@
 """Dates and times for German readers, in the programme's time zone. Floor 1.
 
 ``Di., 12. Januar 2027, 10:00 Uhr`` and ``Di., 12. Januar 2027, 10:00–16:00 Uhr``.
-Called from Python (services, mails, PDFs, calendar files): the app config's locale.
-Through the Jinja filters (``for_page``): the page's language, so English pages read
-``Tue 12 January 2027, 10:00``; mail templates render in the default language.
+Called from Python (services, PDFs, exports): the app config's locale. Inside
+``written_in`` (which ``locales.in_language`` enters for every message to a person): that
+language. Through the Jinja filters (``for_page``): the page's language, so English pages
+read ``Tue 12 January 2027, 10:00``; in a mail, the page's language is the mail's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from functools import wraps
@@ -20,8 +23,8 @@ DATE = "EEE, d. MMMM y"
 TIME = "HH:mm"
 #: Other languages than German: their date pattern, the word after a time, "bis".
 OTHER = {"en": ("EEE d MMMM y", "", "to")}
-#: Set by ``for_page`` while a template filter formats: the page's locale.
-_PAGE_LOCALE: ContextVar[str | None] = ContextVar("page_locale", default=None)
+#: Set by ``written_in`` (a message's language, or the page's while a filter formats).
+_LOCALE: ContextVar[str | None] = ContextVar("written_in", default=None)
 
 
 def _zone() -> ZoneInfo:
@@ -30,10 +33,20 @@ def _zone() -> ZoneInfo:
 
 
 def _locale() -> str:
-    page = _PAGE_LOCALE.get()
-    if page:
-        return page
+    chosen = _LOCALE.get()
+    if chosen:
+        return chosen
     return current_app.config.get("BABEL_DEFAULT_LOCALE", "de") if has_app_context() else "de"
+
+
+@contextmanager
+def written_in(locale: str | None) -> Iterator[None]:
+    """Dates formatted inside are written in ``locale`` (None: the config's locale)."""
+    token = _LOCALE.set(locale)
+    try:
+        yield
+    finally:
+        _LOCALE.reset(token)
 
 
 def for_page(function):
@@ -45,11 +58,8 @@ def for_page(function):
         from flask_babel import get_locale
 
         chosen = get_locale()
-        token = _PAGE_LOCALE.set(str(chosen) if chosen else None)
-        try:
+        with written_in(str(chosen) if chosen else None):
             return function(*args, **kwargs)
-        finally:
-            _PAGE_LOCALE.reset(token)
     return page_filter
 
 

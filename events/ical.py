@@ -22,6 +22,10 @@ Choices, each for a client we must please:
   so subscribing never turns into a meeting request.
 * **The online link** of an online workshop goes only into a confirmed
   participant's REQUEST, never into feeds, downloads or cancellations.
+* **Language**: the texts we add (labels of the description, "Abgesagt:") are in the
+  current language: a participant's copy is built inside ``notify``'s
+  ``locales.in_language``, so it speaks the registration's language; feeds and
+  downloads are shared by everyone and always speak the default language.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import (
     Calendar,
     Event,
@@ -47,14 +52,16 @@ from icalendar import (
     vDuration,
 )
 
+from events.locales import default as default_language
+from events.locales import in_language
 from events.models import Registration, RegistrationStatus, Workshop, utcnow
+from events.urls import base_url
 
 log = logging.getLogger(__name__)
 
 PRODID = "-//Kompetenzteam Flüchtlings- und Integrationsmanagement//Praxisaustausch//DE"
 #: How often subscribed clients should fetch a feed again.
 REFRESH_INTERVAL = timedelta(hours=1)
-CANCELLED_PREFIX = "Abgesagt: "
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -65,13 +72,10 @@ def zone_name() -> str:
     return current_app.config.get("APP_TIMEZONE") or "Europe/Berlin"
 
 
-def _base_url() -> str:
-    return current_app.config["BASE_URL"].rstrip("/")
-
-
-def workshop_url(workshop: Workshop) -> str:
-    """The workshop's public page (absolute, from BASE_URL)."""
-    return f"{_base_url()}/workshops/{workshop.slug}"
+def workshop_url(workshop: Workshop, *, mail: bool = False) -> str:
+    """The workshop's public page (absolute; ``mail`` for an invitation that is e-mailed,
+    see ``events.urls.base_url``)."""
+    return f"{base_url(mail=mail)}/workshops/{workshop.slug}"
 
 
 def _organizer() -> vCalAddress:
@@ -226,13 +230,13 @@ def location(workshop: Workshop, online_url: str | None = None) -> str:
     if workshop.venue_name:
         return ", ".join(part for part in (workshop.venue_name, workshop.venue_address) if part)
     if online_url:
-        return f"Online: {online_url}"
+        return f"Online: {online_url}"  # the same word in German and English
     return "Online" if workshop.online_url else workshop.venue_address
 
 
 def _event(workshop: Workshop, *, uid: str, sequence: int, stamp: datetime,
            description: str, cancelled: bool, online_url: str | None = None,
-           summary: str | None = None) -> Event:
+           summary: str | None = None, mail: bool = False) -> Event:
     local = ZoneInfo(zone_name())
     event = Event()
     event.add("uid", uid)
@@ -245,7 +249,7 @@ def _event(workshop: Workshop, *, uid: str, sequence: int, stamp: datetime,
     place = location(workshop, online_url)
     if place:
         event.add("location", place)
-    event.add("url", workshop_url(workshop))
+    event.add("url", workshop_url(workshop, mail=mail))
     if workshop.theme is not None:
         event.add("categories", [workshop.theme.name])
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -281,14 +285,14 @@ def invitation(registration: Registration, method: str, *, manage_url: str,
               and registration.status == RegistrationStatus.confirmed else None)
     description = _text(
         workshop.description,
-        f"Zugang zum Online-Workshop: {online}" if online else None,
-        f"Ihre Anmeldung ansehen oder stornieren: {manage_url}",
-        f"Workshop-Seite: {workshop_url(workshop)}",
+        _("Zugang zum Online-Workshop: %(url)s", url=online) if online else None,
+        _("Ihre Anmeldung ansehen oder stornieren: %(url)s", url=manage_url),
+        _("Workshop-Seite: %(url)s", url=workshop_url(workshop, mail=True)),
     )
     cal = _calendar_for(method)
     event = _event(workshop, uid=registration.ical_uid, sequence=registration.ical_sequence,
                    stamp=stamp or utcnow(), description=description, cancelled=cancelled,
-                   online_url=online)
+                   online_url=online, mail=True)
     event.add("organizer", _organizer())
     attendee = vCalAddress(f"mailto:{registration.participant.email}")
     attendee.params["CN"] = registration.participant.name
@@ -301,17 +305,25 @@ def invitation(registration: Registration, method: str, *, manage_url: str,
     return cal.to_ical().decode("utf-8")
 
 
+def cancelled_summary(title: str) -> str:
+    """The SUMMARY of a cancelled workshop: several clients do not show STATUS."""
+    return _("Abgesagt: %(title)s", title=title)
+
+
 def _public_event(workshop: Workshop) -> Event:
+    """Shared by every subscriber: in the default language (whatever the page's)."""
     cancelled = workshop.is_cancelled
-    description = _text(
-        f"ABGESAGT. {workshop.cancel_reason}".strip() if cancelled else None,
-        workshop.description,
-        f"Anmeldung und Details: {workshop_url(workshop)}",
-    )
+    with in_language(None):
+        description = _text(
+            _("ABGESAGT. %(reason)s", reason=workshop.cancel_reason).strip()
+            if cancelled else None,
+            workshop.description,
+            _("Anmeldung und Details: %(url)s", url=workshop_url(workshop)),
+        )
+        summary = cancelled_summary(workshop.title) if cancelled else None
     return _event(workshop, uid=workshop.ical_uid, sequence=workshop.sequence,
                   stamp=workshop.updated_at or utcnow(), description=description,
-                  cancelled=cancelled,
-                  summary=f"{CANCELLED_PREFIX}{workshop.title}" if cancelled else None)
+                  cancelled=cancelled, summary=summary)
 
 
 def _public_event_key(workshop: Workshop) -> tuple:
@@ -320,7 +332,8 @@ def _public_event_key(workshop: Workshop) -> tuple:
             workshop.description, workshop.starts_at, workshop.ends_at, workshop.venue_name,
             workshop.venue_address, bool(workshop.online_url), workshop.cancel_reason,
             workshop.theme.name if workshop.theme else None, workshop.created_at,
-            workshop.updated_at, _base_url(), zone_name(), workshop.ical_uid)
+            workshop.updated_at, base_url(), zone_name(), workshop.ical_uid,
+            default_language())
 
 
 #: Serialised public VEVENTs by ``_public_event_key``. icalendar spends about 0.7 ms

@@ -187,8 +187,8 @@ def test_defaults(tmp_path):
     assert config["MAIL_DIR"] == str(tmp_path / "mail")
     assert (config["MAIL_TIMEOUT"], config["PROGRAMME_CAPACITY"],
             config["CONFIRMATION_HOURS"]) == (10.0, 150, 48.0)
-    assert (config["APP_TIMEZONE"], config["BASE_URL"]) == ("Europe/Berlin",
-                                                            "http://127.0.0.1:5000")
+    assert (config["APP_TIMEZONE"], config["BASE_URL"]) == ("Europe/Berlin", None)
+    assert config["ALLOWED_HOSTS"] == []  # BASE_URL unset: pages follow the request
     assert (config["RATELIMIT_ENABLED"], config["RATELIMIT_STORAGE_URI"]) == (True, "memory://")
 
 

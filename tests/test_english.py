@@ -180,7 +180,9 @@ def test_every_public_page_renders_in_english(client, make_workshop):
             assert "Skip to content" in html and "Zum Inhalt springen" not in html, name
 
 
-def test_mails_stay_german_when_the_sender_reads_english(client, workshop):
+def test_mails_follow_the_language_the_person_registered_in(client, workshop):
+    """Issue 14: the page's language is kept with the registration and the mail speaks it
+    (more in test_mail_language.py); the page after it stays English too."""
     from events.extensions import db
     from events.models import OutboxMessage
     from tests.pages_support import form_data, post_form
@@ -189,8 +191,8 @@ def test_mails_stay_german_when_the_sender_reads_english(client, workshop):
     answer = post_form(client, f"/workshops/{workshop.slug}", form_data(1))
     assert answer.status_code == 303
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
-    assert '<html lang="en">' in page  # the page after the mail is English again
+    assert '<html lang="en">' in page
     mail = db.session.scalars(db.select(OutboxMessage)).one()
-    assert "Bitte" in mail.subject
-    assert " Uhr" in mail.body_text and "Please" not in mail.body_text
-    assert "Zum Inhalt springen" not in mail.body_html
+    assert mail.subject.startswith("Please confirm: ")
+    assert " Uhr" not in mail.body_text and "Please confirm" in mail.body_text
+    assert '<html lang="en">' in mail.body_html and "Guten Tag" not in mail.body_html

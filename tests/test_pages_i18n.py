@@ -63,9 +63,10 @@ def config_overrides(extracted, tmp_path) -> dict:
             continue
         if isinstance(message.id, tuple):
             catalog.add(message.id, tuple(f"«{part}»" for part in message.id),
-                        flags=message.flags)
-        else:
-            catalog.add(message.id, f"«{message.id}»", flags=message.flags)
+                        flags=message.flags, context=message.context)
+        else:  # with its context: pgettext("Workshop", "Anmelden") is marked too
+            catalog.add(message.id, f"«{message.id}»", flags=message.flags,
+                        context=message.context)
     folder = tmp_path / "translations" / "de_CH" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     with (folder / "messages.mo").open("wb") as handle:

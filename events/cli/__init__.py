@@ -6,8 +6,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from events.cli import demo, organiser, outbox, privacy, workshop
+    from events.cli import backup, demo, organiser, outbox, privacy, workshop
 
+    app.cli.add_command(backup.backup)
     app.cli.add_command(demo.seed_demo)
     app.cli.add_command(organiser.organiser)
     app.cli.add_command(outbox.outbox)

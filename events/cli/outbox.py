@@ -9,7 +9,7 @@ import time
 import click
 from flask import current_app
 
-from events import formatting
+from events import formatting, urls
 from events.extensions import db
 from events.mail import sender
 from events.services import jobs
@@ -25,6 +25,7 @@ def outbox() -> None:
 @outbox.command("send")
 def send() -> None:
     """Sende einmal alles Fällige und beende dich (Exit-Code 1, wenn die Datenbank fehlt)."""
+    urls.warn_if_unset(current_app)
     try:
         report = sender.send_due()
     except Exception as exc:
@@ -61,6 +62,7 @@ def worker(interval: float | None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    urls.warn_if_unset(current_app)  # mails sent from here have no request to take a host from
     click.echo(f"Worker läuft (alle {interval:g} s). Beenden mit Strg+C oder SIGTERM.")
     unsettled: list[sender.Unsettled] = []  # messages in hand when the database went away
     failures = 0

@@ -111,7 +111,7 @@ def build(message: OutboxMessage, sender: str | tuple[str, str],
                             subtype=subtype or "octet-stream",
                             filename=message.attachment_name or "anhang")
     # Last: making a message multipart moves every Content-* header into its first part.
-    mime["Content-Language"] = "de"
+    mime["Content-Language"] = message.language or "de"
     return mime
 
 

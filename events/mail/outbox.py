@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
 
-from flask import current_app
-
+from events import locales
 from events.extensions import db
 from events.models import OutboxMessage, utcnow
+from events.urls import stable_host
 
 
 def message_domain() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    return stable_host()
 
 
 def new_message_id() -> str:
-    """``<128 random bits in hex@host of BASE_URL>``, fixed when the message is queued.
+    """``<128 random bits in hex@host of BASE_URL>`` (never the request's host), fixed when
+    the message is queued.
 
     Short on purpose: a Message-ID line longer than 78 characters gets folded,
     and some readers (Python's own parser among them) then keep the fold's space.
@@ -26,8 +26,12 @@ def new_message_id() -> str:
 
 def enqueue(*, kind: str, recipient: str, subject: str, body_text: str, body_html: str = "",
             registration_id: int | None = None, ical: str | None = None,
-            ical_method: str | None = None) -> OutboxMessage:
-    """Add the message to the session; it is sent once the caller's transaction commits."""
+            ical_method: str | None = None, language: str | None = None) -> OutboxMessage:
+    """Add the message to the session; it is sent once the caller's transaction commits.
+
+    ``language``: what it is written in; by default the current one, which is the
+    recipient's inside ``locales.in_language`` (where every message is rendered).
+    """
     message = OutboxMessage(
         message_id=new_message_id(),
         kind=kind,
@@ -38,6 +42,7 @@ def enqueue(*, kind: str, recipient: str, subject: str, body_text: str, body_htm
         body_html=body_html,
         ical=ical,
         ical_method=ical_method,
+        language=locales.known(language) if language else locales.current(),
         next_attempt_at=utcnow(),
     )
     db.session.add(message)

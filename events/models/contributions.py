@@ -111,8 +111,9 @@ class Contribution(db.Model):
     #: The moderators' last comment when returning it (sent to the submitter).
     moderation_comment: Mapped[str] = mapped_column(Text, default="")
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: Language of the submitter's e-mails.
-    language: Mapped[str] = mapped_column(String(10), default="de")
+    #: Language of the submitter's e-mails ("de", "en"): the page's language when submitting,
+    #: Accept-Language in the API.
+    language: Mapped[str] = mapped_column(String(10), default="de", server_default="de")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -42,6 +42,8 @@ class OutboxMessage(db.Model):
     #: Optional iCalendar payload and its METHOD (REQUEST, CANCEL).
     ical: Mapped[str | None] = mapped_column(Text, nullable=True)
     ical_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: The language it is written in: its Content-Language header.
+    language: Mapped[str] = mapped_column(String(5), default="de", server_default="de")
     #: One optional file attachment (a certificate PDF): name, MIME type and bytes.
     attachment_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     attachment_type: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -44,6 +44,9 @@ class Participant(db.Model):
     federal_state: Mapped[str] = mapped_column(String(40), default="", server_default="")
     #: Random salt of the personal calendar feed's token; a new salt revokes the old feed URL.
     feed_salt: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    #: Language of the person's last registration ("de", "en"): the language of a place the
+    #: organisers add by hand.
+    language: Mapped[str] = mapped_column(String(5), default="de", server_default="de")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     registrations: Mapped[list[Registration]] = relationship(back_populates="participant")
@@ -84,6 +87,9 @@ class Registration(db.Model):
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: ``public`` (the form or the API) or ``organiser`` (added by hand in the back office).
     source: Mapped[str] = mapped_column(String(20), default="public", server_default="public")
+    #: Language of every message about this place and of its calendar file ("de", "en"):
+    #: the page's language when the person (last) registered, Accept-Language in the API.
+    language: Mapped[str] = mapped_column(String(5), default="de", server_default="de")
 
     workshop: Mapped[Workshop] = relationship()
     participant: Mapped[Participant] = relationship(back_populates="registrations")

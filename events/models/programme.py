@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Integer, String, Text
@@ -12,12 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.extensions import db
 from events.models.types import UTCDateTime, utcnow
+from events.urls import stable_host
 
 
 def ical_host() -> str:
-    """The host in every iCalendar UID: ICAL_UID_HOST, else the host of BASE_URL."""
-    config = current_app.config
-    return config.get("ICAL_UID_HOST") or urlsplit(config["BASE_URL"]).hostname or "localhost"
+    """The host in every iCalendar UID: ICAL_UID_HOST, else the host of BASE_URL (never the
+    request's: a UID must not change with the address a page was opened on)."""
+    return current_app.config.get("ICAL_UID_HOST") or stable_host()
 
 
 class WorkshopStatus(str, enum.Enum):

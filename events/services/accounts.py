@@ -20,15 +20,18 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from zxcvbn import zxcvbn
 
 from events.extensions import db
+from events.locales import in_language
 from events.mail.outbox import enqueue
 from events.models import LoginFailure, Organiser, Role, normalise_email, utcnow
 from events.services import audit, text
 from events.services.errors import DomainError, InvalidInput, InvalidLink, NotFound, StateConflict
+from events.urls import base_url
 
 log = logging.getLogger(__name__)
 HASHER = PasswordHasher()
@@ -288,7 +291,7 @@ def password_link(organiser: Organiser, now: datetime | None = None) -> str:
     organiser.reset_expires_at = now + timedelta(hours=current_app.config[
         "ORGANISER_INVITE_HOURS"])
     token = f"{organiser.id}.{_mac(organiser.id, organiser.reset_salt)}"
-    return f"{current_app.config['BASE_URL']}/organiser/passwort/{token}"
+    return f"{base_url(mail=True)}/organiser/passwort/{token}"
 
 
 def organiser_for_link(token: str, now: datetime | None = None) -> Organiser:
@@ -312,13 +315,15 @@ def send_password_mail(organiser: Organiser, kind: str) -> None:
     config = current_app.config
     context = {"organiser": organiser, "url": url, "hours": config["ORGANISER_INVITE_HOURS"],
                "contact_name": config["CONTACT_NAME"], "contact_email": config["CONTACT_EMAIL"],
-               "base_url": config["BASE_URL"]}
-    subject = ("Ihr Zugang zum Verwaltungsbereich des Praxisaustauschs"
-               if kind == "organiser_invite" else "Passwort für den Praxisaustausch neu setzen")
-    context["subject"] = subject
-    enqueue(kind=kind, recipient=organiser.email, subject=subject,
-            body_text=render_template(f"mail/{kind}.txt", **context),
-            body_html=render_template(f"mail/{kind}.html", **context))
+               "base_url": base_url(mail=True)}
+    with in_language(None) as language:  # organiser accounts: the default language
+        subject = (gettext("Ihr Zugang zum Verwaltungsbereich des Praxisaustauschs")
+                   if kind == "organiser_invite"
+                   else gettext("Passwort für den Praxisaustausch neu setzen"))
+        context.update(subject=subject, language=language)
+        enqueue(kind=kind, recipient=organiser.email, subject=subject,
+                body_text=render_template(f"mail/{kind}.txt", **context),
+                body_html=render_template(f"mail/{kind}.html", **context))
 
 
 def invite(email: str, name: str, role: Role, *, actor: Organiser) -> Organiser:
@@ -373,10 +378,12 @@ def request_reset(email: str) -> None:
     # answer's timing does not tell whether the account exists; nothing is sent.
     stand_in = Organiser(id=0, email=normalise_email(email)[:254], name="", reset_salt="")
     config = current_app.config
-    render_template("mail/organiser_reset.txt", organiser=stand_in, url=password_link(stand_in),
-                    hours=config["ORGANISER_INVITE_HOURS"], contact_name=config["CONTACT_NAME"],
-                    contact_email=config["CONTACT_EMAIL"], base_url=config["BASE_URL"],
-                    subject="")
+    with in_language(None) as language:
+        render_template("mail/organiser_reset.txt", organiser=stand_in,
+                        url=password_link(stand_in), hours=config["ORGANISER_INVITE_HOURS"],
+                        contact_name=config["CONTACT_NAME"],
+                        contact_email=config["CONTACT_EMAIL"], base_url=base_url(mail=True),
+                        subject="", language=language)
     audit.record(None, "organiser.reset_requested_unknown", "organiser", None,
                  "Passwort-Link für eine Adresse ohne aktives Konto angefordert",
                  after={"account_key": _account_key(email)})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from events.locales import known
 from events.services.text import add_unstorable_problems
 
 LIMITS = {"name": 200, "email": 254, "municipality": 200, "role": 200, "remarks": 2000,
@@ -23,6 +24,9 @@ class Applicant:
     remarks: str = ""
     accessibility_needs: str = ""
     accessibility_consent: bool = False
+    #: The language the person's mails and calendar files are written in: the page's when
+    #: registering, Accept-Language in the API; empty means the default language.
+    language: str = ""
 
     def cleaned(self) -> Applicant:
         """Strip surrounding white space from every text field."""
@@ -35,6 +39,7 @@ class Applicant:
             remarks=(self.remarks or "").strip(),
             accessibility_needs=(self.accessibility_needs or "").strip(),
             accessibility_consent=bool(self.accessibility_consent),
+            language=known(self.language),
         )
 
 

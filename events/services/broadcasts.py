@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from events import formatting
 from events.extensions import db
+from events.locales import in_language
 from events.mail.outbox import enqueue
 from events.models import (
     Broadcast,
@@ -242,18 +243,20 @@ def send(actor: Organiser | None, draft: Draft) -> Broadcast:
     for registration in result.recipients:
         link = tokens.manage_url(registration)
         text = fill(draft.body, registration)
-        context = {
-            "text": text, "html_text": html_body(text, link), "link": link,
-            "link_in_text": "{link}" in draft.body, "workshop": workshop,
-            "when": formatting.format_range(workshop.starts_at, workshop.ends_at),
-            "subject": _subject(draft, registration),
-            "contact_name": contact_name, "contact_email": contact_email,
-        }
-        message = enqueue(kind=KIND, recipient=registration.participant.email,
-                          subject=context["subject"],
-                          body_text=render_template("mail/broadcast.txt", **context),
-                          body_html=render_template("mail/broadcast.html", **context),
-                          registration_id=registration.id)
+        # the organisers' subject and text stay as written; the frame is the person's
+        with in_language(registration.language) as language:
+            context = {
+                "text": text, "html_text": html_body(text, link), "link": link,
+                "link_in_text": "{link}" in draft.body, "workshop": workshop,
+                "when": formatting.format_range(workshop.starts_at, workshop.ends_at),
+                "subject": _subject(draft, registration), "language": language,
+                "contact_name": contact_name, "contact_email": contact_email,
+            }
+            message = enqueue(kind=KIND, recipient=registration.participant.email,
+                              subject=context["subject"],
+                              body_text=render_template("mail/broadcast.txt", **context),
+                              body_html=render_template("mail/broadcast.html", **context),
+                              registration_id=registration.id)
         message.broadcast_id = broadcast.id
         queued.append((registration, message))
     db.session.flush()  # the outbox ids, kept with each recipient

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from events import formatting
 from events.extensions import db
+from events.locales import in_language
 from events.models import (
     Broadcast,
     Certificate,
@@ -37,6 +38,7 @@ from events.pdf import certificate as certificate_pdf
 from events.services import audit, notify
 from events.services.errors import NotFound, StateConflict
 from events.services.pdfs import place_text
+from events.urls import base_url
 
 #: Crockford's base32: no I, L, O, U — nothing to misread when typed from paper.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -81,7 +83,7 @@ def normalise_code(typed: str | None) -> str | None:
 
 
 def verify_url(certificate: Certificate) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = base_url(mail=True)  # printed in the PDF, which is also mailed
     return f"{base}/bescheinigung/{display_code(certificate.code)}"
 
 
@@ -252,7 +254,8 @@ def mail_all(workshop_id: int, actor: Organiser | None, *, again: bool = False,
                                "Bescheinigungen zu senden."))
     if not again and any(c is not None and c.mailed_count for _, c in people):
         raise AlreadyMailed()
-    subject = f"Ihre Teilnahmebescheinigung: {workshop.title}"
+    with in_language(None):  # the kept copy, for the organisers; each mail has its own
+        subject = notify.certificate_subject(workshop.title)
     broadcast = Broadcast(workshop_id=workshop.id, author_id=actor.id if actor else None,
                           audience=AUDIENCE, subject=subject,
                           body=notify.CERTIFICATE_BODY, recipients=[])
@@ -262,8 +265,7 @@ def mail_all(workshop_id: int, actor: Organiser | None, *, again: bool = False,
     for registration, _ in people:
         certificate = issue(registration.id, now, actor)
         message = notify.certificate(registration, certificate, render(certificate),
-                                     filename(certificate), subject=subject,
-                                     verify_url=verify_url(certificate))
+                                     filename(certificate), verify_url=verify_url(certificate))
         message.broadcast_id = broadcast.id
         certificate.mailed_count = (certificate.mailed_count or 0) + 1
         queued.append((registration, message))

@@ -82,6 +82,8 @@ class Submission:
     submitter_name: str = ""
     submitter_email: str = ""
     consent: bool = False
+    #: The language of the submitter's mails (the page's, or Accept-Language in the API).
+    language: str = ""
 
 
 def _ids(values) -> list[int]:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from events.extensions import db
 from events.models import Contribution
 from events.services.errors import DomainError
+from events.urls import base_url
 
 MAC_BYTES = 24  # 192 bits
 PURPOSE = "contribution"
@@ -40,8 +41,8 @@ def token_for(contribution: Contribution) -> str:
 
 
 def private_url(contribution: Contribution) -> str:
-    """The absolute private link, built from BASE_URL (works outside requests)."""
-    return f"{current_app.config['BASE_URL']}/praxisbeispiele/link/{token_for(contribution)}"
+    """The absolute private link, for e-mails (``events.urls.base_url(mail=True)``)."""
+    return f"{base_url(mail=True)}/praxisbeispiele/link/{token_for(contribution)}"
 
 
 def by_token(token: str) -> Contribution:

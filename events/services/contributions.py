@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from events.extensions import db
+from events.locales import known
 from events.models import (
     Attachment,
     Contribution,
@@ -88,7 +89,8 @@ def submit(submission: Submission, uploads: list[attachments.Upload] = (), *,
     contribution = Contribution(
         slug=unique_slug(clean.title), state=ContributionState.submitted,
         submitter_name=clean.submitter_name, submitter_email=clean.submitter_email,
-        token_salt=secrets.token_hex(16), language="de", created_at=now, updated_at=now)
+        token_salt=secrets.token_hex(16), language=known(submission.language),
+        created_at=now, updated_at=now)
     apply(contribution, clean)
     db.session.add(contribution)
     for item in checked:

@@ -134,6 +134,7 @@ def add_by_hand(workshop_id: int, applicant: Applicant, reason: str, actor: Orga
     registration.remarks = ""
     registration.accessibility_needs = registration.accessibility_consent_at = None
     registration.source = "organiser"
+    registration.language = participant.language  # the person's last choice, not the organiser's
     if fits:
         seats.set_status(registration, S.confirmed, now)
         registration.confirmed_at = now
@@ -308,6 +309,7 @@ def move(registration_id: int, target_workshop_id: int | None, actor: Organiser,
     new.accessibility_needs = old.accessibility_needs
     new.accessibility_consent_at = old.accessibility_consent_at
     new.source = "organiser"
+    new.language = old.language
     new.cancelled_at = None
     if was == S.confirmed:
         seats.set_status(new, S.confirmed, now)

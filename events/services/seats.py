@@ -166,7 +166,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     # decided before the row changes; read for a repeat too, so that both take as long
     fits = _fits(workshop, programme, participant.id)
     if registration is not None and not registration.can_register_again:
-        return _repeat(registration, now)
+        return _repeat(registration, now, applicant.language)
 
     if registration is None:
         registration = Registration(workshop=workshop, participant=participant,
@@ -177,6 +177,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     registration.consent_version = current_app.config["CONSENT_VERSION"]
     registration.consent_at = now
     registration.remarks = applicant.remarks
+    registration.language = participant.language = applicant.language
     if applicant.accessibility_needs and applicant.accessibility_consent:
         registration.accessibility_needs = applicant.accessibility_needs
         registration.accessibility_consent_at = now
@@ -231,8 +232,9 @@ def participant_for(applicant: Applicant, *, update_details: bool = True) -> Par
     return participant
 
 
-def _repeat(registration: Registration, now: datetime) -> RegistrationResult:
-    """A repeated registration: nothing new; the link goes to the mailbox again.
+def _repeat(registration: Registration, now: datetime, language: str) -> RegistrationResult:
+    """A repeated registration: nothing new; the link goes to the mailbox again, in
+    ``language``, which from now on is the registration's (the person's latest choice).
 
     At most once per ``LINK_RESEND_MINUTES``. Within that time the same work is done
     without the mail (the message is rendered, the registration row written with its
@@ -240,6 +242,7 @@ def _repeat(registration: Registration, now: datetime) -> RegistrationResult:
     registered and whether its link went out a moment ago (issue 13, no enumeration).
     """
     resend_after = timedelta(minutes=current_app.config["LINK_RESEND_MINUTES"])
+    registration.language = registration.participant.language = language
     position = waitlist_position(registration)
     resent = registration.link_sent_at is None or now - registration.link_sent_at >= resend_after
     if resent:

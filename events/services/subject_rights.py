@@ -55,6 +55,7 @@ from events.models import (
 from events.services import audit, notify, seats, subscriptions
 from events.services.errors import NotFound
 from events.services.locking import begin_serialised, lock_programme
+from events.urls import base_url
 
 S = RegistrationStatus
 #: Put where a name or address stood in kept records (audit log, message recipients).
@@ -107,6 +108,7 @@ def _registration(registration: Registration) -> dict:
         "attended_at": iso(registration.attended_at),
         "reminder_sent_at": iso(registration.reminder_sent_at),
         "link_sent_at": iso(registration.link_sent_at),
+        "language": registration.language,
     }
 
 
@@ -117,7 +119,7 @@ def mail_row(message: OutboxMessage) -> dict:
         "registration_id": message.registration_id, "created_at": iso(message.created_at),
         "sent_at": iso(message.sent_at), "body_text": message.body_text,
         "body_html": message.body_html, "calendar_method": message.ical_method,
-        "attachment_name": message.attachment_name,
+        "attachment_name": message.attachment_name, "language": message.language,
     }
 
 
@@ -130,7 +132,7 @@ def _certificate(certificate: Certificate) -> dict:
         "hours": certificate.hours, "place": certificate.place, "topics": certificate.topics,
         "issuer": certificate.issuer, "issued_at": iso(certificate.issued_at),
         "revoked_at": iso(certificate.revoked_at), "mailed_count": certificate.mailed_count,
-        "verify_url": f"{current_app.config['BASE_URL']}/bescheinigung/{certificate.code}",
+        "verify_url": f"{base_url()}/bescheinigung/{certificate.code}",
     }
 
 
@@ -163,14 +165,14 @@ def export(participant_id: int, now: datetime | None = None) -> dict:
         "participant": {
             "id": participant.id, "email": participant.email, "name": participant.name,
             "municipality": participant.municipality, "role": participant.role,
-            "federal_state": participant.federal_state,
+            "federal_state": participant.federal_state, "language": participant.language,
             "created_at": iso(participant.created_at),
         },
         "registrations": [_registration(registration) for registration in registrations],
         "consent_texts": {version: consent_text(version) for version in versions},
         "mails": [mail_row(message) for message in mails],
         "calendar_feed": {
-            "url": f"{config['BASE_URL']}/calendar/"
+            "url": f"{base_url()}/calendar/"
                    f"{subscriptions.feed_token(participant)}.ics",
             "shows": "confirmed_registrations",
             "confirmed_workshops": [r.workshop_id for r in registrations

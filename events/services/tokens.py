@@ -17,6 +17,7 @@ from flask import current_app
 from events.extensions import db
 from events.models import Registration
 from events.services.errors import InvalidLink
+from events.urls import base_url
 
 MAC_BYTES = 24
 
@@ -58,5 +59,5 @@ def revoke(registration: Registration) -> None:
 
 
 def manage_url(registration: Registration) -> str:
-    """The absolute personal link, built from BASE_URL (works outside requests)."""
-    return f"{current_app.config['BASE_URL']}/anmeldung/{token_for(registration)}"
+    """The absolute personal link, for e-mails (``events.urls.base_url(mail=True)``)."""
+    return f"{base_url(mail=True)}/anmeldung/{token_for(registration)}"

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from events import formatting
 from events.extensions import db
+from events.locales import in_language
 from events.models import (
     Programme,
     Registration,
@@ -22,10 +22,11 @@ from events.models import (
     WorkshopStatus,
     utcnow,
 )
-from events.services import notify
+from events.services import notify, workshop_changes
 from events.services.errors import InvalidInput, NotFound, StateConflict
 from events.services.locking import begin_serialised, lock_programme
 from events.services.seats import promote, seat_holders, seats_taken
+from events.services.workshop_changes import Change
 
 log = logging.getLogger(__name__)
 S = RegistrationStatus
@@ -186,16 +187,6 @@ def unpublish(workshop_id: int) -> Workshop:
     return workshop
 
 
-#: Fields of ``update_workshop`` and how the e-mail names them.
-EDITABLE = {
-    "title": "Titel",
-    "description": "Beschreibung",
-    "venue_name": "Ort",
-    "venue_address": "Adresse",
-    "online_url": "Zugangslink",
-}
-
-
 def update_workshop(workshop_id: int, *, starts_at: datetime | None = None,
                     ends_at: datetime | None = None, venue_name: str | None = None,
                     venue_address: str | None = None, online_url: str | None = None,
@@ -245,11 +236,10 @@ def change_details(workshop: Workshop, programme: Programme, *,
     if new_end <= new_start:
         raise InvalidInput({"ends_at": "Das Ende muss nach dem Beginn liegen."})
 
-    changes: list[str] = []  # for everyone registered
+    changes: list[Change] = []  # for everyone registered
     link_changed = False
     if (new_start, new_end) != (old_start, old_end):
-        changes.append(f"Zeit: {formatting.format_range(new_start, new_end)} "
-                       f"(bisher {formatting.format_range(old_start, old_end)})")
+        changes.append(Change("time", (new_start, new_end), (old_start, old_end)))
         workshop.starts_at, workshop.ends_at = new_start, new_end
     values = {"title": title, "description": description, "venue_name": venue_name,
               "venue_address": venue_address, "online_url": online_url}
@@ -266,7 +256,7 @@ def change_details(workshop: Workshop, programme: Programme, *,
         if name == "online_url":
             link_changed = True
         elif name in ("venue_name", "venue_address", "title"):
-            changes.append(f"{EDITABLE[name]}: {value or '–'} (bisher {old or '–'})")
+            changes.append(Change(name, value, old))
     if not changes and not changed_fields:
         return []
 
@@ -280,7 +270,9 @@ def change_details(workshop: Workshop, programme: Programme, *,
     log.info("workshop %s updated (%s)", workshop.id,
              ", ".join(sorted(changed_fields | ({"time"} if new_start != old_start
                                                 or new_end != old_end else set()))))
-    return changes + (["Zugangslink geändert (nur an bestätigte Teilnehmende)"]
+    with in_language(None):  # the organisers' summary: the default language
+        told = workshop_changes.lines(changes)
+    return told + (["Zugangslink geändert (nur an bestätigte Teilnehmende)"]
                       if link_changed else []) + (
         ["Beschreibung geändert"] if "description" in changed_fields else [])
 
@@ -295,7 +287,7 @@ def _rearm(workshop: Workshop, new_start: datetime) -> None:
             registration.expires_at = new_start
 
 
-def _tell_registered(workshop: Workshop, changes: list[str], link_changed: bool) -> None:
+def _tell_registered(workshop: Workshop, changes: list[Change], link_changed: bool) -> None:
     registrations = db.session.scalars(
         select(Registration).where(Registration.workshop_id == workshop.id,
                                    Registration.status.in_(ACTIVE))
@@ -303,7 +295,6 @@ def _tell_registered(workshop: Workshop, changes: list[str], link_changed: bool)
     for registration in registrations:
         lines = list(changes)
         if link_changed and registration.status == S.confirmed:
-            lines.append("Zugangslink zum Online-Workshop: "
-                         f"{workshop.online_url or 'entfällt'}")
+            lines.append(Change("online_url", workshop.online_url or ""))
         if lines:
             notify.workshop_changed(registration, lines)

@@ -9,15 +9,16 @@ OpenAPI document shows.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import ValidationError as SchemaError
 
-from events import formatting
+from events import formatting, locales
 from events.extensions import csrf, db, limiter
 from events.services import catalogue, seats
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import InvalidInput, NotFound
+from events.urls import base_url
 from events.web import page_cache
 from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
 from events.web.api_models import answer
@@ -60,7 +61,7 @@ def workshop_json(item: Availability) -> dict:
         if workshop.registration_opens_at else None,
         "registration_closes_at": formatting.isoformat_local(workshop.registration_deadline),
         "status": workshop.status.value,
-        "url": f"{current_app.config['BASE_URL']}/workshops/{workshop.slug}",
+        "url": f"{base_url()}/workshops/{workshop.slug}",
     }
 
 
@@ -130,7 +131,9 @@ def register(workshop_id: int):
     data = json_body()
     if catalogue.get_workshop(workshop_id) is None:  # the address first, then the body
         raise NotFound()
-    seats.register(workshop_id, applicant_from_json(data))
+    applicant = applicant_from_json(data)
+    applicant.language = locales.current()  # Accept-Language: the language of the mails
+    seats.register(workshop_id, applicant)
     body = answer(RegistrationAccepted, {"status": "accepted", "message": ACCEPTED_MESSAGE})
     db.session.commit()
     return jsonify(body), 202
@@ -138,4 +141,4 @@ def register(workshop_id: int):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(current_app.config["BASE_URL"]))
+    return jsonify(openapi_document(base_url()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as SchemaError
 
@@ -24,6 +24,7 @@ from events.services import contribution_catalogue, contribution_search, markdow
 from events.services.contribution_input import body_kind_labels
 from events.services.contribution_search import MAX_PAGE, PER_PAGE, Filters
 from events.services.errors import InvalidInput, NotFound
+from events.urls import base_url
 from events.web.api_common import OTHER_PROBLEM, json_errors, schema_fields
 
 bp = json_errors(Blueprint("api_contributions", __name__, url_prefix="/api"))
@@ -134,7 +135,7 @@ class ContributionDetail(ContributionSummary):
 
 
 def _url(path: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
+    return f"{base_url()}{path}"
 
 
 def summary(c, labels: dict[str, str]) -> dict:

@@ -17,6 +17,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic import ValidationError as SchemaError
 
+from events import locales
 from events.extensions import csrf, db, limiter
 from events.services import contributions
 from events.services.contribution_input import Submission
@@ -66,7 +67,8 @@ class ContributionRequest(BaseModel):
         return Submission(**{k: v for k, v in data.items()
                              if k not in ("themes", "workshops", "links")},
                           theme_ids=data["themes"], workshop_ids=data["workshops"],
-                          links="\n".join(data["links"]))
+                          links="\n".join(data["links"]),
+                          language=locales.current())  # Accept-Language
 
 
 class ContributionAccepted(Answer):

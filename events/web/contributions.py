@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -29,6 +28,7 @@ from events.models import FEDERAL_STATES, BodyKind, utcnow
 from events.services import contribution_catalogue, contribution_search, markdown
 from events.services.contribution_input import body_kind_labels
 from events.services.contribution_search import Filters
+from events.urls import base_url, stable_host
 from events.web import page_cache
 from events.web.common import security_headers
 from events.web.downloads import download
@@ -138,7 +138,7 @@ def _iso(value: datetime | None) -> str:
 
 def _tag(kind: str, key: str | int) -> str:
     """A permanent ``tag:`` URI (RFC 4151): entry ids must not change with the address."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+    host = stable_host()
     return f"tag:{host},2026:{kind}:{key}"
 
 
@@ -151,7 +151,7 @@ def _add(parent: ET.Element, name: str, text: str | None = None, **attributes) -
 
 def atom_feed(contributions: list) -> bytes:
     """The newest published examples as an Atom 1.0 document (RFC 4287)."""
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = base_url()
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed", {f"{{{XML}}}lang": "de"})
     _add(feed, "id", _tag("praxisbeispiele", "feed"))

@@ -11,7 +11,7 @@ import logging
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from events.database import database_unavailable
 from events.extensions import db
@@ -78,7 +78,8 @@ def _answer(status: int, code: str, message: str | None = None, headers=None,
             fields: dict | None = None):
     title, text, next_step = MESSAGES.get(status) or MESSAGES[400 if status < 500 else 500]
     kept = [(k, v) for k, v in (headers or []) if k in KEPT_HEADERS]
-    if wants_json():
+    # BadHost: a Host header IDNA cannot encode left no URL adapter to build page links with
+    if wants_json() or isinstance(request.routing_exception, BadHost):
         error = {"code": code, "message": str(message or text)}
         if fields:  # an edge check's 422 outside any API blueprint still names its fields
             error["fields"] = {key: str(value) for key, value in fields.items()}

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, Response, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 
 from events import ical
@@ -32,6 +32,7 @@ from events.models import Registration, Theme, Workshop
 from events.services import catalogue, subscriptions, tokens
 from events.services.errors import NotFound
 from events.services.subscriptions import FeedVersion
+from events.urls import base_url
 from events.web import page_cache
 from events.web.forms import ActionForm
 
@@ -155,7 +156,7 @@ def renew_personal_feed(token: str):
 
 
 def _absolute(path: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{path}"
+    return f"{base_url()}{path}"
 
 
 def _links(path: str, renew: str | None = None) -> FeedLinks:

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 
+from events import locales
 from events.services.applicants import Applicant
 
 
@@ -67,6 +68,7 @@ class ApplicantFields(ErrorsMixin, FlaskForm):
             accessibility_needs=self._text("accessibility_needs"),
             accessibility_consent=bool(getattr(self, "accessibility_consent", None)
                                        and self.accessibility_consent.data),
+            language=locales.current(),  # the page's: the person's mails follow it
         )
 
     def _text(self, name: str) -> str:

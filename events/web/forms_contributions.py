@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from events import locales
 from events.models import FEDERAL_STATES
 from events.services.contribution_input import Submission, body_kind_labels
 from events.web.forms import ErrorsMixin
@@ -97,6 +98,7 @@ class ContributionFields(ErrorsMixin, FlaskForm):
             contact_phone=self.contact_phone.data or "",
             contact_public=bool(self.contact_public.data),
             workshop_ids=list(self.workshops.data or []),
+            language=locales.current(),
             **self._submitter())
 
     def _submitter(self) -> dict:

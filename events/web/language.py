@@ -4,6 +4,8 @@
   (only to a local path; an unknown language code answers 404).
 - The locale selector reads that cookie; API requests (``/api/``) without it follow
   Accept-Language; everything else falls back to German.
+- E-mails are not the page's business: each is written in its recipient's stored
+  language (``events.locales.in_language``), whoever triggers it.
 - ``compile_catalogues`` turns every ``translations/*/LC_MESSAGES/messages.po`` into its
   ``.mo`` when the .mo is missing or older (the .mo files are not in git).
 """
@@ -17,19 +19,16 @@ from flask import (
     Blueprint,
     Flask,
     abort,
-    before_render_template,
     current_app,
-    g,
     has_request_context,
     redirect,
     request,
-    template_rendered,
 )
+
+from events.locales import LANGUAGES
 
 bp = Blueprint("language", __name__)
 
-#: Languages a visitor may choose; the first one is the default and the fallback.
-LANGUAGES = ("de", "en")
 COOKIE = "sprache"
 COOKIE_AGE = 365 * 24 * 3600
 
@@ -39,8 +38,9 @@ log = logging.getLogger("events.language")
 def select_locale() -> str | None:
     """The cookie's language if valid; for the API, Accept-Language; otherwise None, which
     means BABEL_DEFAULT_LOCALE (German unless APP_LOCALE says otherwise). Outside a
-    request (mail worker, CLI) also None."""
-    if not has_request_context() or getattr(g, "mail_templates", 0):
+    request (mail worker, CLI) also None. A message to a person overrides all of this
+    with ``locales.in_language``."""
+    if not has_request_context():
         return None
     chosen = request.cookies.get(COOKIE, "")
     if chosen in LANGUAGES:
@@ -98,32 +98,7 @@ def register(app: Flask) -> None:
         if directory:
             compile_catalogues(directory)
     app.register_blueprint(bp)
-    app.before_request(_new_request)
-    before_render_template.connect(_mail_begins, app)
-    template_rendered.connect(_mail_ends, app)
-
-
-def _is_mail(template) -> bool:
-    return (getattr(template, "name", None) or "").startswith("mail/")
-
-
-def _mail_begins(sender, template, context, **extra) -> None:
-    """E-mails stay in the default language (their subjects are German, and the recipient
-    did not choose the sender's language): templates/mail/* render with the default."""
-    if has_request_context() and _is_mail(template):
-        g.mail_templates = getattr(g, "mail_templates", 0) + 1
-        _forget_cached_locale()
-
-
-def _mail_ends(sender, template, context, **extra) -> None:
-    if has_request_context() and _is_mail(template):
-        g.mail_templates = max(getattr(g, "mail_templates", 1) - 1, 0)
-        _forget_cached_locale()
-
-
-def _new_request() -> None:
-    g.mail_templates = 0
-    _forget_cached_locale()
+    app.before_request(_forget_cached_locale)
 
 
 def _forget_cached_locale() -> None:

@@ -22,6 +22,7 @@ from events.web.api_schemas import (
     WorkshopList,
 )
 from events.web.openapi_parts import (
+    ACCEPT_LANGUAGE,
     RETRY_AFTER,
     _error,
     _json,
@@ -72,7 +73,7 @@ PATHS = {
         "description": "Rate-limited per client address (RATELIMIT_REGISTRATION). The "
                        "answer never tells whether the e-mail address was already "
                        "registered.",
-        "parameters": [WORKSHOP_ID],
+        "parameters": [WORKSHOP_ID, ACCEPT_LANGUAGE],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref(RegistrationRequest)}}},
         "responses": {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from events.web.api_contributions_submit import ContributionAccepted, ContributionRequest
 from events.web.openapi_parts import (
+    ACCEPT_LANGUAGE,
     RETRY_AFTER,
     _error,
     _json,
@@ -27,6 +28,7 @@ PATHS = {
                        "only after confirming the address there does the example reach "
                        "moderation. Unconfirmed submissions are deleted after 7 days. "
                        "Rate-limited per client address (RATELIMIT_REGISTRATION).",
+        "parameters": [ACCEPT_LANGUAGE],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("ContributionRequest")}}},
         "responses": {

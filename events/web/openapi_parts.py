@@ -81,6 +81,16 @@ def _error(description: str, code: str, *, fields: bool = False,
     return _json(description, schema, headers)
 
 
+#: The request header that chooses the language of the answer's messages and, kept with
+#: the registration or contribution, of every e-mail and calendar file to the person.
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language", "in": "header", "required": False,
+    "schema": {"type": "string", "examples": ["en", "de-DE,de;q=0.9"]},
+    "description": "de or en, else German: the language of the messages in the answer and, "
+                   "stored with the registration or contribution, of every e-mail (and "
+                   "calendar file) the person receives. Registering again takes the new "
+                   "choice."}
+
 RETRY_AFTER = {"Retry-After": {"description": "Seconds until the next attempt may succeed",
                                "schema": {"type": "integer"}}}
 

@@ -16,8 +16,9 @@ from flask_babel import gettext as _
 from events.extensions import db, limiter
 from events.models import RegistrationStatus, utcnow
 from events.services import catalogue, certificates, seats, tokens
+from events.services import mail_language as mail_languages
 from events.services.applicants import validate
-from events.services.errors import DomainError, InvalidLink, RegistrationClosed
+from events.services.errors import DomainError, InvalidInput, InvalidLink, RegistrationClosed
 from events.web.common import registration_limit, security_headers, submit
 from events.web.forms import ActionForm, LinkRequestForm
 
@@ -93,6 +94,28 @@ def confirm(token: str):
 @bp.post("/anmeldung/<token>/stornieren")
 def cancel(token: str):
     return _act(token, "cancel")
+
+
+@bp.post("/anmeldung/<token>/sprache")
+def mail_language(token: str):
+    """The language of further mails about this registration (``language``: de or en)."""
+    try:
+        registration = tokens.registration_for(token)
+    except InvalidLink:
+        return _link_request_page(status=404, invalid=True)
+    if not ActionForm().validate_on_submit():
+        flash(_("Das Formular ist abgelaufen. Bitte versuchen Sie es noch einmal."), "error")
+        return redirect(url_for("registration.manage", token=token), 303)
+    try:
+        chosen = mail_languages.choose(registration.id, request.form.get("language", ""))
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(str(error.errors.get("language", error)), "error")
+    else:
+        flash(_("Wir schreiben Ihnen ab jetzt auf Englisch.") if chosen.language == "en"
+              else _("Wir schreiben Ihnen ab jetzt auf Deutsch."), "success")
+    return redirect(url_for("registration.manage", token=token), 303)
 
 
 def _act(token: str, action: str):

@@ -6,13 +6,14 @@ Each export is written to the audit log: the file holds contact persons' details
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
 from events import formatting
 from events.extensions import db
 from events.models import utcnow
 from events.services import audit, contribution_catalogue, contribution_export
+from events.urls import base_url
 
 bp = Blueprint("contribution_exports", __name__, url_prefix="/praxisbeispiele-export")
 
@@ -27,7 +28,7 @@ def index():
 
 
 def _file(fmt: str) -> Response:
-    base = current_app.config["BASE_URL"]
+    base = base_url()
     body, count = (contribution_export.to_xlsx(base) if fmt == "xlsx"
                    else contribution_export.to_csv(base))
     audit.record(current_user, "contribution.export", "contribution", None,

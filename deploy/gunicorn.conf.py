@@ -1,0 +1,50 @@
+"""gunicorn settings for Praxisaustausch: ``gunicorn -c deploy/gunicorn.conf.py app:app``.
+
+One file for every app server (docs/deployment.md). Each value can be changed per machine
+through the environment (in the systemd unit's EnvironmentFile) without editing this file:
+
+* ``GUNICORN_BIND`` (``127.0.0.1:8000``): nginx on the same machine proxies to it; for an
+  app server nginx reaches over the network bind its private address, never a public one.
+* ``GUNICORN_WORKERS`` (2 per core): processes. Each has its own database pool
+  (SQLAlchemy: 5 connections + 10 overflow), so workers × servers × 15 must stay below
+  PostgreSQL's ``max_connections``.
+* ``GUNICORN_THREADS`` (4): threads per process (``gthread``). A request mostly waits for
+  the database; threads keep the cores busy meanwhile and slow clients cannot block a
+  whole process.
+
+No ``preload_app``: every process builds its app (and its database engine) after the fork,
+so no connection is ever shared between processes.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+
+# A request that takes longer than this is stuck (the slowest real one, an XLSX export
+# of every registration, takes a few seconds); the process is restarted.
+timeout = 30
+# SIGTERM (systemctl stop/restart): requests in progress may finish for this long.
+graceful_timeout = 20
+# nginx keeps connections to the upstream open (keepalive in deploy/nginx.conf).
+keepalive = 15
+# Restart a process now and then: a slow leak never grows without bound.
+max_requests = 5000
+max_requests_jitter = 500
+backlog = 2048
+
+# ProxyFix in the app (TRUSTED_PROXIES) reads X-Forwarded-*; gunicorn itself trusts none.
+forwarded_allow_ips = ""
+
+# Errors on stderr: systemd's journal keeps them. No access log here: paths carry
+# personal links (/anmeldung/<token>, /calendar/<token>.ics), and nginx writes the access
+# log with those tokens cut out (deploy/nginx.conf). GUNICORN_ACCESS_LOG=- turns it on
+# (without query strings) for a server that runs without nginx.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+proc_name = "praxisaustausch"

@@ -89,13 +89,16 @@ def register_extensions(app: Flask) -> None:
 
 def register_request_hooks(app: Flask) -> None:
     """Bounded ids in URLs; unstorable text refused at the edge; on SQLite, a request that
-    may write takes the write lock first."""
-    from events.web import edge
+    may write takes the write lock first; public pages kept rendered (``PAGE_CACHE_SECONDS``);
+    large text answers gzip-compressed."""
+    from events.web import compression, edge, page_cache
     from events.web.common import begin_writes_immediately
 
     edge.install_converters(app)
     app.before_request(edge.refuse_unstorable_text)
     app.before_request(begin_writes_immediately)
+    page_cache.register(app)
+    app.after_request(compression.compress)
 
 
 def register_blueprints(app: Flask) -> None:

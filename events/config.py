@@ -231,6 +231,10 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         "RATELIMIT_REGISTRATION": registration_limit,
         "RATELIMIT_HEADERS_ENABLED": True,
         "WORKER_INTERVAL": env.number("WORKER_INTERVAL", 5.0),
+        # public pages kept rendered per process; a change shows after at most this many
+        # seconds (0: off); see events/web/page_cache.py
+        "PAGE_CACHE_SECONDS": env.integer("PAGE_CACHE_SECONDS", 5),
+        "PAGE_CACHE_ENTRIES": env.integer("PAGE_CACHE_ENTRIES", 1000, minimum=1),
         "TRUSTED_PROXIES": env.integer("TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": env.integer("MAX_CONTENT_LENGTH", 256 * 1024, minimum=1024),
         "KERN_PACKAGE": env.text("KERN_PACKAGE"),

@@ -46,6 +46,8 @@ def base_config(database_url: str, tmp_path: Path) -> dict:
         "BASE_URL": "http://praxis.test",
         "PROGRAMME_CAPACITY": 150,
         "MAIL_RETRY_SECONDS": 60,
+        # tests see every change at once; tests/test_pages_cache.py turns the cache on
+        "PAGE_CACHE_SECONDS": 0,
     }
 
 

@@ -68,6 +68,7 @@ class GunicornServer:
             "MAIL_DIR": str(self.mail_dir),
             "BASE_URL": "http://praxis.test",
             "PYTHONUNBUFFERED": "1",
+            "PAGE_CACHE_SECONDS": "0",  # the tests read what they just wrote, in any worker
         })
         env.update(self.extra_env)
         return env

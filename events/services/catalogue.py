@@ -53,11 +53,15 @@ class ProgrammeFigures:
         return max(self.programme.capacity - self.participants, 0)
 
 
-def _availability_query():
+def _seat_sums() -> tuple:
     held = func.sum(case((Registration.status.in_(SEAT_HOLDING), 1), else_=0))
     waiting = func.sum(case((Registration.status == RegistrationStatus.waitlisted, 1), else_=0))
+    return func.coalesce(held, 0), func.coalesce(waiting, 0)
+
+
+def _availability_query():
     return (
-        select(Workshop, func.coalesce(held, 0), func.coalesce(waiting, 0))
+        select(Workshop, *_seat_sums())
         .outerjoin(Registration, Registration.workshop_id == Workshop.id)
         .options(joinedload(Workshop.theme))
         .group_by(Workshop.id)
@@ -113,3 +117,65 @@ def current_programme() -> Programme | None:
 
 def themes() -> list[Theme]:
     return list(db.session.scalars(select(Theme).order_by(Theme.position, Theme.name)))
+
+
+# --- for the page cache: what a kept workshop page is checked against on every request ----
+
+
+@dataclass(frozen=True)
+class WorkshopFacts:
+    """What a workshop's registration state depends on, free of the session (it is kept
+    across requests by the page cache)."""
+
+    id: int
+    status: WorkshopStatus
+    starts_at: datetime
+    registration_opens_at: datetime | None
+    registration_deadline: datetime
+
+    def registration_state(self, now: datetime) -> str:
+        return Workshop.registration_state(self, now)  # the same rule, on these fields
+
+
+def workshop_facts(slug: str) -> WorkshopFacts | None:
+    """The facts of the public (published or cancelled) workshop with this slug, else None."""
+    workshop = db.session.scalars(select(Workshop).where(
+        Workshop.slug == slug, Workshop.status.in_(PUBLIC_STATUSES))).first()
+    if workshop is None:
+        return None
+    return WorkshopFacts(workshop.id, workshop.status, workshop.starts_at,
+                         workshop.registration_opens_at, workshop.registration_deadline)
+
+
+def seat_counts(workshop_id: int) -> tuple[int, int]:
+    """``(seats taken, waiting list length)`` of one workshop, read now.
+
+    The workshop page asks this on every request, also when the page itself comes from
+    the cache, so it is kept lean: one indexed statement on a pooled driver connection,
+    without SQLAlchemy's execution machinery or the ORM session (the same sums as
+    ``_availability_query``). One statement needs no transaction: it runs in autocommit
+    (SQLite's connections are so anyway; psycopg's are switched for it), which spares
+    PostgreSQL the BEGIN and the ROLLBACK round trips."""
+    connection = db.engine.raw_connection()
+    driver = connection.driver_connection
+    switched = getattr(driver, "autocommit", None) is False
+    try:
+        if switched:
+            driver.autocommit = True
+        cursor = connection.cursor()
+        cursor.execute(_seat_counts_sql(db.engine.dialect.paramstyle), (workshop_id,))
+        taken, waiting = cursor.fetchone()
+        cursor.close()
+    finally:
+        if switched:
+            driver.autocommit = False
+        connection.close()
+    return int(taken), int(waiting)
+
+
+def _seat_counts_sql(paramstyle: str) -> str:
+    placeholder = "?" if paramstyle == "qmark" else "%s"
+    holding = ", ".join(f"'{status.name}'" for status in SEAT_HOLDING)  # fixed enum names
+    return (f"SELECT coalesce(sum(CASE WHEN status IN ({holding}) THEN 1 ELSE 0 END), 0), "
+            f"coalesce(sum(CASE WHEN status = '{RegistrationStatus.waitlisted.name}' "
+            f"THEN 1 ELSE 0 END), 0) FROM registration WHERE workshop_id = {placeholder}")

@@ -19,6 +19,7 @@ from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import InvalidInput, NotFound
 from events.urls import base_url
+from events.web import page_cache
 from events.web.api_common import NOT_AN_OBJECT, json_body, json_errors, schema_fields
 from events.web.api_models import answer
 from events.web.api_schemas import (
@@ -65,12 +66,14 @@ def workshop_json(item: Availability) -> dict:
 
 
 @bp.get("/v1/workshops")
+@page_cache.cached
 def list_workshops():
     items = catalogue.list_workshops(theme_slug=request.args.get("theme") or None)
     return jsonify(answer(WorkshopList, {"workshops": [workshop_json(item) for item in items]}))
 
 
 @bp.get("/v1/workshops/<int:workshop_id>")
+@page_cache.cached
 def get_workshop(workshop_id: int):
     """The workshop; 404 for an unknown one and for a draft."""
     item = catalogue.get_workshop(workshop_id)
@@ -80,6 +83,7 @@ def get_workshop(workshop_id: int):
 
 
 @bp.get("/v1/programme")
+@page_cache.cached
 def programme():
     figures = catalogue.programme_figures()
     if figures is None:

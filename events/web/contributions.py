@@ -29,6 +29,7 @@ from events.services import contribution_catalogue, contribution_search, markdow
 from events.services.contribution_input import body_kind_labels
 from events.services.contribution_search import Filters
 from events.urls import base_url, stable_host
+from events.web import page_cache
 from events.web.common import security_headers
 from events.web.downloads import download
 
@@ -65,6 +66,7 @@ def list_filters(args) -> tuple[Filters, list[str]]:
 
 
 @bp.get("")
+@page_cache.cached
 def index():
     """Search box, filters with their counts, results (20 per page)."""
     filters, dropped = list_filters(request.args)
@@ -97,6 +99,7 @@ def _size(size: int) -> str:
 
 
 @bp.get("/<slug>")
+@page_cache.cached
 def detail(slug: str):
     """One published example; 404 for any other slug."""
     contribution = contribution_catalogue.get_published(slug)
@@ -177,6 +180,7 @@ def atom_feed(contributions: list) -> bytes:
 
 
 @bp.get("/feed.atom")
+@page_cache.cached
 def feed():
     """An Atom feed of the newest published examples (newest first)."""
     body = atom_feed(contribution_catalogue.newest(FEED_SIZE))

@@ -33,6 +33,7 @@ from events.services import catalogue, subscriptions, tokens
 from events.services.errors import NotFound
 from events.services.subscriptions import FeedVersion
 from events.urls import base_url
+from events.web import page_cache
 from events.web.forms import ActionForm
 
 bp = Blueprint("feeds", __name__)
@@ -51,7 +52,12 @@ class FeedLinks:
 
 
 def _not_modified(version: FeedVersion) -> bool:
-    """True when the client's copy is current (If-None-Match first, else If-Modified-Since)."""
+    """True when the client's copy is current (If-None-Match first, else If-Modified-Since).
+
+    Never while the page cache builds its copy: the cache needs the whole feed and
+    answers the conditional GET itself, with the same ETag."""
+    if page_cache.building():
+        return False
     if request.if_none_match:
         return request.if_none_match.contains_weak(version.etag)
     since = request.if_modified_since
@@ -90,6 +96,7 @@ def _programme():
 
 
 @bp.get("/calendar.ics")
+@page_cache.cached
 def programme_feed():
     programme = _programme()
     return _answer(subscriptions.programme_version(programme),
@@ -99,6 +106,7 @@ def programme_feed():
 
 
 @bp.get("/themes/<slug>/calendar.ics")
+@page_cache.cached
 def theme_feed(slug: str):
     programme = _programme()
     theme = subscriptions.theme_by_slug(slug)
@@ -111,6 +119,7 @@ def theme_feed(slug: str):
 
 
 @bp.get("/workshops/<slug>/calendar.ics")
+@page_cache.cached
 def workshop_download(slug: str):
     item = catalogue.get_workshop_by_slug(slug)
     if item is None:

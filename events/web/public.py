@@ -22,6 +22,7 @@ from events.services import catalogue, contribution_catalogue
 from events.services.catalogue import Availability
 from events.services.contribution_input import body_kind_labels
 from events.services.errors import RegistrationClosed
+from events.web import page_cache
 from events.web.common import RESULT_KEY, registration_limit, security_headers, submit
 from events.web.forms import RegistrationForm
 
@@ -54,11 +55,13 @@ bp.after_request(security_headers)
 
 
 @bp.get("/")
+@page_cache.cached
 def index():
     return _catalogue(None)
 
 
 @bp.get("/themes/<slug>")
+@page_cache.cached
 def theme(slug: str):
     """The catalogue filtered to one theme; 404 for an unknown theme."""
     return _catalogue(slug)
@@ -116,7 +119,30 @@ def _workshop_page(item: Availability, form: RegistrationForm, *, status: int = 
 
 @bp.get("/workshops/<slug>")
 def workshop(slug: str):
-    return _workshop_page(_item_or_404(slug), RegistrationForm())
+    """The page from the page cache, but with the seat counts and the registration state
+    of this very moment (one small query): these are never stale next to the form."""
+    if page_cache.active() is None:
+        item = _item_or_404(slug)
+        return _workshop_page(item, _form_for(item.registration_state))
+    facts = page_cache.remember(("workshop-facts", slug), lambda: catalogue.workshop_facts(slug))
+    if facts is None:
+        abort(404)
+    taken, waiting = catalogue.seat_counts(facts.id)
+    state = facts.registration_state(utcnow())
+
+    def render():
+        item = _item_or_404(slug)
+        return _workshop_page(Availability(item.workshop, taken, waiting, state),
+                              _form_for(state))
+
+    return page_cache.form_page((taken, waiting, state), render)
+
+
+def _form_for(registration_state: str) -> RegistrationForm:
+    """The form; without a CSRF token (so no session cookie) when the page shows none."""
+    if registration_state == "open":
+        return RegistrationForm()
+    return RegistrationForm(meta={"csrf": False})
 
 
 @bp.post("/workshops/<slug>")
@@ -169,6 +195,7 @@ def _lines(value: str) -> list[str]:
 
 
 @bp.get("/datenschutz")
+@page_cache.cached
 def privacy():
     config = current_app.config
     return render_template("pages/datenschutz.html", custom=_operator_text("PRIVACY_TEXT_FILE"),
@@ -177,6 +204,7 @@ def privacy():
 
 
 @bp.get("/impressum")
+@page_cache.cached
 def imprint():
     config = current_app.config
     return render_template("pages/impressum.html", custom=_operator_text("IMPRINT_TEXT_FILE"),
@@ -197,6 +225,7 @@ def _checked_on(value: str) -> date | None:
 
 
 @bp.get("/barrierefreiheit")
+@page_cache.cached
 def accessibility():
     config = current_app.config
     status = (config.get("ACCESSIBILITY_STATUS") or "teilweise").strip().lower()
@@ -212,5 +241,6 @@ def accessibility():
 
 
 @bp.get("/leichte-sprache")
+@page_cache.cached
 def easy_language():
     return render_template("pages/leichte_sprache.html")

@@ -8,7 +8,7 @@ take the lock *before* checking availability.
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from events.extensions import db
@@ -18,6 +18,8 @@ WROTE = "events.wrote"
 #: Set while the session's transaction began with ``BEGIN IMMEDIATE`` (SQLite): it already
 #: holds the write lock, so a seat change may go on in it.
 IMMEDIATE = "events.immediate"
+#: Set while the transaction commits without waiting for the disk (``release_before_flush``).
+FLUSH_LATER = "events.flush_later"
 
 
 @event.listens_for(Session, "after_flush")
@@ -30,6 +32,7 @@ def _forget_write(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(WROTE, None)
         session.info.pop(IMMEDIATE, None)
+        session.info.pop(FLUSH_LATER, None)
 
 
 def begin_serialised() -> None:
@@ -84,3 +87,43 @@ def lock_programme_of_workshop(workshop_id: int) -> Programme | None:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def release_before_flush() -> None:
+    """PostgreSQL: let this transaction's COMMIT release the programme lock before the WAL
+    reaches the disk (``SET LOCAL synchronous_commit = off``); the caller must then commit
+    ``write_flush_mark`` after the commit, before it tells anybody the change was made.
+
+    The lock is exactly as strong: it is held until the commit, and whoever takes it next
+    sees the change. Only the wait for the disk (an fsync, milliseconds, which would
+    otherwise be spent holding the lock and so serialised across the whole rush) moves
+    after the release, where the flushes of concurrent requests share one fsync. WAL is
+    written in order: once a later commit is on disk, this one is too; if the server
+    crashes before, the change and its outbox row are lost together and nobody got an
+    answer (a mail worker's claim is a synchronous commit too, so no mail about the change
+    leaves before it is on disk). Does nothing on SQLite (``synchronous = NORMAL`` in WAL mode already).
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SET LOCAL synchronous_commit = off"))
+    session.info[FLUSH_LATER] = True
+
+
+def flush_pending() -> bool:
+    """True when the open transaction asked for ``release_before_flush`` (read it before
+    committing: the mark ends with the transaction)."""
+    return bool(db.session().info.get(FLUSH_LATER))
+
+
+def write_flush_mark() -> None:
+    """Write what makes the next COMMIT wait until everything committed so far is on disk
+    (after a commit with ``release_before_flush``); the caller commits it.
+
+    PostgreSQL 15 has no function that waits for the WAL flush, so this writes one WAL
+    record in a fresh transaction (a transactional logical-decoding message,
+    ``pg_logical_emit_message``, which every role may call and nothing consumes): with
+    ``synchronous_commit`` on, its COMMIT waits for the disk up to its own record, which
+    comes after the seat change's. One statement and a COMMIT, outside the lock.
+    """
+    db.session.execute(select(func.pg_logical_emit_message(True, "praxis", "flush")))

@@ -46,6 +46,7 @@ from events.services.locking import (
     begin_serialised,
     lock_programme,
     lock_programme_of_workshop,
+    release_before_flush,
 )
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,8 @@ def set_status(registration: Registration, status: RegistrationStatus, now: date
 # --- registering ------------------------------------------------------------------------
 
 
-def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
-             ) -> RegistrationResult:
+def register(workshop_id: int, applicant: Applicant, now: datetime | None = None, *,
+             flush_later: bool = False) -> RegistrationResult:
     """Reserve a seat (``pending``) or join the waiting list.
 
     Raises ``InvalidInput`` (per-field messages), ``NotFound`` (unknown or draft
@@ -147,7 +148,9 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     The programme lock serialises every registration of the programme, so the time
     it is held bounds the rush (issue 15): the person is written before it is taken
     (no seat depends on it), and under it one statement reads the workshop, the
-    person's registration and every count the decision needs.
+    person's registration and every count the decision needs. ``flush_later``: the
+    commit releases the lock without waiting for the disk; the caller then commits
+    ``locking.write_flush_mark`` before it answers (see ``locking.release_before_flush``).
     """
     applicant = applicant.cleaned()
     errors = validate(applicant)
@@ -155,25 +158,27 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
         raise InvalidInput(errors)
 
     begin_serialised()
+    if flush_later:
+        release_before_flush()
     # a public registration never changes a known person's details (issue 13)
     participant, new_person = person_with_address(applicant)
     programme = lock_programme_of_workshop(workshop_id)
     if programme is None:
         raise NotFound()
     now = now or utcnow()  # after the lock, so requested_at follows the serialised order
-    workshop, registration, state = _seat_state(workshop_id, programme.id, participant.id,
-                                                now, look_up=not new_person)
+    workshop, registration, counts = _seat_state(workshop_id, programme.id, participant.id,
+                                                 now, look_up=not new_person)
     if workshop.status == WorkshopStatus.draft:
         raise NotFound()
-    opening = workshop.registration_state(now)
-    if opening != "open":
+    state = workshop.registration_state(now)
+    if state != "open":
         opens = workshop.registration_opens_at
         raise RegistrationClosed(
-            str(CLOSED_MESSAGES[opening]) % {"opens": notify.format_datetime(opens) if opens else ""}
+            str(CLOSED_MESSAGES[state]) % {"opens": notify.format_datetime(opens) if opens else ""}
         )
 
     # decided before the row changes; read for a repeat too, so that both take as long
-    fits = state.fits(workshop, programme)
+    fits = counts.fits(workshop, programme)
     if registration is not None and not registration.can_register_again:
         return _repeat(registration, now)
 
@@ -204,7 +209,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
         db.session.flush()
         # a new row comes after every entry requested up to now (its id is the highest);
         # a reused row keeps its old id, which decides a tie at the same instant
-        position = waitlist_position(registration) if reused else state.waiting + 1
+        position = waitlist_position(registration) if reused else counts.waiting + 1
         notify.waitlisted(registration, position)
     log.info("registration %s for workshop %s: %s", registration.id, workshop.id,
              registration.status.value)

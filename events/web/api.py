@@ -13,8 +13,8 @@ from flask import Blueprint, current_app, jsonify, request
 from pydantic import ValidationError as SchemaError
 
 from events import formatting
-from events.extensions import csrf, db, limiter
-from events.services import catalogue, seats
+from events.extensions import csrf, limiter
+from events.services import catalogue
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import InvalidInput, NotFound
@@ -28,7 +28,7 @@ from events.web.api_schemas import (
     Workshop,
     WorkshopList,
 )
-from events.web.common import registration_limit
+from events.web.common import register_and_commit, registration_limit
 from events.web.openapi import openapi_document
 
 bp = json_errors(Blueprint("api", __name__, url_prefix="/api"))
@@ -132,9 +132,8 @@ def register(workshop_id: int):
         if not catalogue.workshop_is_public(workshop_id):
             raise NotFound() from None
         raise
-    seats.register(workshop_id, applicant)
     body = answer(RegistrationAccepted, {"status": "accepted", "message": ACCEPTED_MESSAGE})
-    db.session.commit()
+    register_and_commit(workshop_id, applicant)
     return jsonify(body), 202
 
 

@@ -10,7 +10,7 @@ from flask import current_app, request, session
 from events.extensions import db
 from events.services import seats
 from events.services.errors import InvalidInput
-from events.services.locking import begin_immediately
+from events.services.locking import begin_immediately, flush_pending, write_flush_mark
 from events.web.forms import ApplicantFields
 
 RESULT_KEY = "registration_result"
@@ -50,6 +50,22 @@ def registration_limit() -> str:
     return current_app.config["RATELIMIT_REGISTRATION"]
 
 
+def register_and_commit(workshop_id: int, applicant) -> seats.RegistrationResult:
+    """``seats.register`` and the commit, answered only once the registration is on disk.
+
+    The registration's commit releases the programme lock without waiting for the disk
+    (``locking.release_before_flush``: the fsync is not serialised across the rush); the
+    wait follows here, outside the lock, before any answer goes out.
+    """
+    result = seats.register(workshop_id, applicant, flush_later=True)
+    flush = flush_pending()
+    db.session.commit()
+    if flush:
+        write_flush_mark()
+        db.session.commit()  # waits for the disk, up to and including the registration
+    return result
+
+
 def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult | None:
     """Call ``seats.register`` and commit; remember the workshop for the result page.
 
@@ -64,7 +80,7 @@ def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult 
                           in form._fields.items() if field.errors})
         return None
     try:
-        result = seats.register(workshop_id, form.applicant())
+        result = register_and_commit(workshop_id, form.applicant())
     except InvalidInput as error:
         db.session.rollback()
         form.show_errors(error.errors)
@@ -72,7 +88,6 @@ def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult 
     except Exception:
         db.session.rollback()
         raise
-    db.session.commit()
     # only the workshop: the result page says the same for every address (issue 13), and
     # the session cookie must not differ either
     session[RESULT_KEY] = {"workshop_id": workshop_id}

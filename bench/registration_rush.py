@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -120,6 +121,68 @@ def server_environment(args) -> dict:
             "RATELIMIT_STORAGE_URI": args.limiter_storage}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(master: int) -> list[int]:
+    """The gunicorn master and its workers."""
+    pids = [master]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+def database_pids(url: str, folder: Path) -> list[int]:
+    """Server processes of the connections to the throw-away PostgreSQL database."""
+    if not url.startswith("postgresql"):
+        return []
+    app = bench_app(url, folder)
+    with app.app_context():
+        from sqlalchemy import text
+        pids = list(db.session.scalars(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")))
+        db.session.remove()
+        db.engine.dispose()
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by the app (gunicorn), the database connections and wrk between
+    ``start`` and ``stop``; read from /proc, so the machine's other load is not counted."""
+
+    def __init__(self, master: int, url: str, folder: Path) -> None:
+        self.master, self.url, self.folder = master, url, folder
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        return {"app": {pid: cpu_seconds(pid) for pid in server_pids(self.master)},
+                "database": {pid: cpu_seconds(pid)
+                             for pid in database_pids(self.url, self.folder)}}
+
+    def start(self) -> None:
+        self.before = self._sample()
+        self.children = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = {part: sum(value - self.before[part].get(pid, 0.0)
+                          for pid, value in after[part].items()) for part in after}
+        used["wrk"] = (children.ru_utime + children.ru_stime
+                       - self.children.ru_utime - self.children.ru_stime)
+        return used
+
+
 def run_wrk(base_url: str, workshop_ids: list[int], folder: Path, args) -> tuple[str, list[str]]:
     """wrk's output and the Lua script's finish marks (one line per wrk thread)."""
     marks = folder / "wrk-marks"
@@ -196,7 +259,10 @@ def main() -> int:
                                 env=server_environment(args), timeout=120)
         try:
             server.start(wait=180)  # eight workers booting at once on a busy machine
+            meter = CpuMeter(server.process.pid, url, folder)
+            meter.start()
             output, marks = run_wrk(server.url, workshop_ids, folder, args)
+            cpu = meter.stop()
             log_tail = server.log_tail(3000)
         finally:
             server.stop()
@@ -231,6 +297,12 @@ def main() -> int:
           f"{os.cpu_count()} CPUs shared with the server and the database")
     print(f"  throughput  {rate:8.1f} registrations/s ({answered} answers in {elapsed:.2f} s; "
           f"wrk's Requests/sec {wrk_rate.group(1) if wrk_rate else '?'})")
+    per = {part: seconds * 1000 / max(answered, 1) for part, seconds in cpu.items()}
+    total = sum(per.values())
+    print(f"  CPU         {total:6.2f} ms per registration: app {per['app']:.2f}, database "
+          f"{per['database']:.2f}, wrk {per['wrk']:.2f} (so at most "
+          f"{os.cpu_count() * 1000 / total if total else float('nan'):.0f} registrations/s on "
+          f"{os.cpu_count()} CPUs when the CPU is the limit)")
     for label in ("50%", "75%", "90%", "99%"):
         print(f"  latency p{label[:-1]:<3} {latency.get(label, float('nan')):8.1f} ms")
     print(f"  answers     {dict(sorted(statuses.items()))}")

@@ -8,7 +8,7 @@ take the lock *before* checking availability.
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import bindparam, event, func, select, text
 from sqlalchemy.orm import Session
 
 from events.extensions import db
@@ -79,14 +79,20 @@ def lock_programme_of_workshop(workshop_id: int) -> Programme | None:
     """``lock_programme`` for the workshop's programme in one statement (the programme id is
     looked up inside it); None for an unknown workshop. The registration rush takes this
     lock hundreds of times a second, so every round trip saved here counts."""
-    programme_id = (select(Workshop.programme_id).where(Workshop.id == workshop_id)
-                    .scalar_subquery())
-    return db.session.execute(
-        select(Programme)
-        .where(Programme.id == programme_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    return db.session.execute(_LOCK_OF_WORKSHOP, {"workshop_id": workshop_id}
+                              ).scalar_one_or_none()
+
+
+#: The statement of ``lock_programme_of_workshop``, built once (the rush runs it under load).
+_LOCK_OF_WORKSHOP = (
+    select(Programme)
+    .where(Programme.id == select(Workshop.programme_id)
+           .where(Workshop.id == bindparam("workshop_id")).scalar_subquery())
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
+_FLUSH_MARK = select(func.pg_logical_emit_message(True, "praxis", "flush"))
 
 
 def release_before_flush() -> None:
@@ -101,12 +107,13 @@ def release_before_flush() -> None:
     written in order: once a later commit is on disk, this one is too; if the server
     crashes before, the change and its outbox row are lost together and nobody got an
     answer (a mail worker's claim is a synchronous commit too, so no mail about the change
-    leaves before it is on disk). Does nothing on SQLite (``synchronous = NORMAL`` in WAL mode already).
+    leaves before it is on disk). Does nothing on SQLite (``synchronous = NORMAL`` in WAL
+    mode already).
     """
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
         return
-    session.execute(text("SET LOCAL synchronous_commit = off"))
+    session.execute(_ASYNC_COMMIT)
     session.info[FLUSH_LATER] = True
 
 
@@ -126,4 +133,4 @@ def write_flush_mark() -> None:
     ``synchronous_commit`` on, its COMMIT waits for the disk up to its own record, which
     comes after the seat change's. One statement and a COMMIT, outside the lock.
     """
-    db.session.execute(select(func.pg_logical_emit_message(True, "praxis", "flush")))
+    db.session.execute(_FLUSH_MARK)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
@@ -236,6 +237,23 @@ def _seat_state(workshop_id: int, programme_id: int, participant_id: int, now: d
     looked up when ``look_up`` is False, for a person created just now), fresh from the
     database, with the counts of ``SeatState``: one round trip, each count an indexed
     aggregate, so its cost does not grow with rows shipped to Python. Needs the lock."""
+    row = db.session.execute(_seat_state_query(look_up), {
+        "workshop_id": workshop_id, "programme_id": programme_id,
+        "participant_id": participant_id, "now": now}).one()
+    if look_up:
+        workshop, registration, taken, holders, holds, waiting = row
+    else:
+        (workshop, taken, holders, holds, waiting), registration = row, None
+    return workshop, registration, SeatState(taken, holders, holds > 0, waiting)
+
+
+@cache
+def _seat_state_query(look_up: bool):
+    """The statement of ``_seat_state``, built once: under the lock, every registration
+    of the rush runs it, and building and keying a statement of this size costs more
+    CPU than the database needs to answer it."""
+    workshop_id, programme_id = bindparam("workshop_id"), bindparam("programme_id")
+    participant_id, now = bindparam("participant_id"), bindparam("now")
     holding = Registration.status.in_(SEAT_HOLDING)
     in_programme = (select(func.count(func.distinct(Registration.participant_id)))
                     .join(Workshop, Workshop.id == Registration.workshop_id)
@@ -256,14 +274,7 @@ def _seat_state(workshop_id: int, programme_id: int, participant_id: int, now: d
                                                Registration.participant_id == participant_id)))
     else:
         query = select(Workshop, *counts)
-    row = db.session.execute(
-        query.where(Workshop.id == workshop_id).execution_options(populate_existing=True)
-    ).one()
-    if look_up:
-        workshop, registration, taken_n, holders_n, holds_n, waiting_n = row
-    else:
-        (workshop, taken_n, holders_n, holds_n, waiting_n), registration = row, None
-    return workshop, registration, SeatState(taken_n, holders_n, holds_n > 0, waiting_n)
+    return query.where(Workshop.id == workshop_id).execution_options(populate_existing=True)
 
 
 def participant_for(applicant: Applicant, *, update_details: bool = True) -> Participant:
@@ -290,21 +301,27 @@ def person_with_address(applicant: Applicant) -> tuple[Participant, bool]:
     makes the insert wait for it and then do nothing, so neither fails.
     """
     email = normalise_email(applicant.email)
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     participant = db.session.scalars(
-        insert(Participant)
-        .values(email=email, name=applicant.name, municipality=applicant.municipality,
-                role=applicant.role)
-        .on_conflict_do_nothing(index_elements=[Participant.email])
-        .returning(Participant)
-    ).one_or_none()
+        _person_insert(db.session.get_bind().dialect.name),
+        {"email": email, "name": applicant.name, "municipality": applicant.municipality,
+         "role": applicant.role}).one_or_none()
     if participant is not None:
         return participant, True
     return db.session.execute(
         select(Participant).where(Participant.email == email)
         .execution_options(populate_existing=True)
     ).scalar_one(), False
+
+
+@cache
+def _person_insert(dialect: str):
+    """The statement of ``person_with_address`` for the dialect, built once."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(Participant)
+            .values(email=bindparam("email"), name=bindparam("name"),
+                    municipality=bindparam("municipality"), role=bindparam("role"))
+            .on_conflict_do_nothing(index_elements=[Participant.email])
+            .returning(Participant))
 
 
 def _repeat(registration: Registration, now: datetime) -> RegistrationResult:

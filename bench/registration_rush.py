@@ -7,11 +7,19 @@ database is checked.
 One command: builds a throw-away database (a SQLite file in a temporary folder, or a new
 database on the PostgreSQL server at ``--postgres-url``, dropped afterwards), migrates it,
 adds one programme (cap ``--programme-capacity``, 150) with ``--workshops`` (10) published
-workshops of ``--capacity`` (20) seats, starts gunicorn (``--workers`` sync workers, or
-``--worker-threads`` > 1 for gthread) and runs ``wrk -t 2 -c 200 --latency`` with
+workshops of ``--capacity`` (20) seats, starts gunicorn (``--workers`` 4 gthread workers of
+``--worker-threads`` 4 threads) and runs ``wrk -t 2 -c 200 --latency`` with
 ``bench/registration_rush.lua``: exactly ``--requests`` (2,000) POSTs to
 ``/api/v1/workshops/<id>/registrations``, every address unique, the workshops taking turns.
 The cap is below the seats, so most people end on the waiting list.
+
+Why gthread: once a wrk thread has sent its share, its connections are parked (the Lua
+``delay`` hook), but wrk opens a new connection after each "Connection: close" before it
+asks the hook. gunicorn's sync worker answers with "Connection: close" and then blocks on
+the parked connection it accepted until ``--timeout`` kills it, stalling the rest of the
+rush; the gthread worker keeps connections alive and waits for their requests in its
+poller, so parked connections cost nothing. Its threads also wait for the database (the
+programme lock) without holding a process: 4 processes × 4 threads keep both CPUs busy.
 
 It prints the throughput (requests / time from the first request sent to the last answer
 received, measured in the Lua script; wrk's own Requests/sec includes the moment until the
@@ -77,9 +85,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workshops", type=int, default=10)
     parser.add_argument("--capacity", type=int, default=20, help="seats per workshop")
     parser.add_argument("--programme-capacity", type=int, default=150)
-    parser.add_argument("--workers", type=int, default=8, help="gunicorn worker processes")
-    parser.add_argument("--worker-threads", type=int, default=1,
-                        help="threads per worker (more than 1: the gthread worker)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--worker-threads", type=int, default=4,
+                        help="threads per worker (more than 1: the gthread worker; 1: sync, "
+                             "which the parked connections stall, see above)")
     parser.add_argument("--rate-limit", default="100000 per minute",
                         help="RATELIMIT_REGISTRATION during the run ('off': limiter disabled)")
     parser.add_argument("--limiter-storage", default="memory://",
@@ -115,9 +124,12 @@ def prepare(url: str, folder: Path, args) -> list[int]:
 
 
 def server_environment(args) -> dict:
+    # connections stay open between a client's requests (gthread; the default of 2 s
+    # closes parked ones, and a request sent at that moment is lost to a read error)
+    env = {"GUNICORN_CMD_ARGS": "--keep-alive 75"}
     if args.rate_limit == "off":
-        return {"RATELIMIT_ENABLED": "false"}
-    return {"RATELIMIT_ENABLED": "true", "RATELIMIT_REGISTRATION": args.rate_limit,
+        return {**env, "RATELIMIT_ENABLED": "false"}
+    return {**env, "RATELIMIT_ENABLED": "true", "RATELIMIT_REGISTRATION": args.rate_limit,
             "RATELIMIT_STORAGE_URI": args.limiter_storage}
 
 
@@ -292,7 +304,8 @@ def main() -> int:
     print(f"registration rush, {args.backend}: {args.requests} registrations with unique "
           f"addresses for {args.workshops} workshops of {args.capacity} seats, programme cap "
           f"{args.programme_capacity}")
-    print(f"  server      gunicorn {args.workers} workers ({kind}); rate limit {limiter}")
+    print(f"  server      gunicorn {args.workers} workers ({kind}, keep-alive 75 s); "
+          f"rate limit {limiter}")
     print(f"  client      wrk -t {args.threads} -c {args.connections} --latency, "
           f"{os.cpu_count()} CPUs shared with the server and the database")
     print(f"  throughput  {rate:8.1f} registrations/s ({answered} answers in {elapsed:.2f} s; "

@@ -8,7 +8,8 @@ take the lock *before* checking availability.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, event, func, select, text
+from psycopg.pq import TransactionStatus
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from events.extensions import db
@@ -18,7 +19,8 @@ WROTE = "events.wrote"
 #: Set while the session's transaction began with ``BEGIN IMMEDIATE`` (SQLite): it already
 #: holds the write lock, so a seat change may go on in it.
 IMMEDIATE = "events.immediate"
-#: Set while the transaction commits without waiting for the disk (``release_before_flush``).
+#: The connection of a transaction that commits without waiting for the disk
+#: (``lock_programme_of_workshop(flush_later=True)``); ``_flush_after_commit`` waits after.
 FLUSH_LATER = "events.flush_later"
 
 
@@ -75,62 +77,75 @@ def lock_programme(programme_id: int) -> Programme:
     ).scalar_one()
 
 
-def lock_programme_of_workshop(workshop_id: int) -> Programme | None:
+def lock_programme_of_workshop(workshop_id: int, *, flush_later: bool = False
+                               ) -> Programme | None:
     """``lock_programme`` for the workshop's programme in one statement (the programme id is
     looked up inside it); None for an unknown workshop. The registration rush takes this
-    lock hundreds of times a second, so every round trip saved here counts."""
-    return db.session.execute(_LOCK_OF_WORKSHOP, {"workshop_id": workshop_id}
-                              ).scalar_one_or_none()
+    lock hundreds of times a second, so every round trip saved here counts.
 
-
-#: The statement of ``lock_programme_of_workshop``, built once (the rush runs it under load).
-_LOCK_OF_WORKSHOP = (
-    select(Programme)
-    .where(Programme.id == select(Workshop.programme_id)
-           .where(Workshop.id == bindparam("workshop_id")).scalar_subquery())
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
-_ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
-_FLUSH_MARK = select(func.pg_logical_emit_message(True, "praxis", "flush"))
-
-
-def release_before_flush() -> None:
-    """PostgreSQL: let this transaction's COMMIT release the programme lock before the WAL
-    reaches the disk (``SET LOCAL synchronous_commit = off``); the caller must then commit
-    ``write_flush_mark`` after the commit, before it tells anybody the change was made.
-
-    The lock is exactly as strong: it is held until the commit, and whoever takes it next
-    sees the change. Only the wait for the disk (an fsync, milliseconds, which would
-    otherwise be spent holding the lock and so serialised across the whole rush) moves
-    after the release, where the flushes of concurrent requests share one fsync. WAL is
-    written in order: once a later commit is on disk, this one is too; if the server
-    crashes before, the change and its outbox row are lost together and nobody got an
-    answer (a mail worker's claim is a synchronous commit too, so no mail about the change
-    leaves before it is on disk). Does nothing on SQLite (``synchronous = NORMAL`` in WAL
-    mode already).
-    """
+    ``flush_later`` (PostgreSQL): the transaction's COMMIT releases the lock before the
+    disk has the change, and then waits for the disk (``set_config`` in the same statement;
+    see ``_flush_after_commit``)."""
     session = db.session()
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(_ASYNC_COMMIT)
-    session.info[FLUSH_LATER] = True
+    if not flush_later or session.get_bind().dialect.name != "postgresql":
+        return session.execute(_LOCK_OF_WORKSHOP, {"workshop_id": workshop_id}
+                               ).scalar_one_or_none()
+    row = session.execute(_LOCK_OF_WORKSHOP_FLUSH_LATER, {"workshop_id": workshop_id}).first()
+    if row is None:
+        return None
+    session.info[FLUSH_LATER] = session.connection()
+    return row[0]
 
 
-def flush_pending() -> bool:
-    """True when the open transaction asked for ``release_before_flush`` (read it before
-    committing: the mark ends with the transaction)."""
-    return bool(db.session().info.get(FLUSH_LATER))
+def _lock_of_workshop(*columns):
+    return (
+        select(Programme, *columns)
+        .where(Programme.id == select(Workshop.programme_id)
+               .where(Workshop.id == bindparam("workshop_id")).scalar_subquery())
+        .with_for_update(of=Programme)
+        .execution_options(populate_existing=True)
+    )
 
 
-def write_flush_mark() -> None:
-    """Write what makes the next COMMIT wait until everything committed so far is on disk
-    (after a commit with ``release_before_flush``); the caller commits it.
+#: The statements of ``lock_programme_of_workshop``, built once (the rush runs them under
+#: load); the second also makes the transaction's commit asynchronous (``SET LOCAL``).
+_LOCK_OF_WORKSHOP = _lock_of_workshop()
+_LOCK_OF_WORKSHOP_FLUSH_LATER = _lock_of_workshop(
+    func.set_config("synchronous_commit", "off", True))
+#: One WAL record in its own transaction (see ``_flush_after_commit``).
+_FLUSH_MARK = "SELECT pg_logical_emit_message(true, 'praxis', 'flush')"
 
-    PostgreSQL 15 has no function that waits for the WAL flush, so this writes one WAL
-    record in a fresh transaction (a transactional logical-decoding message,
-    ``pg_logical_emit_message``, which every role may call and nothing consumes): with
-    ``synchronous_commit`` on, its COMMIT waits for the disk up to its own record, which
-    comes after the seat change's. One statement and a COMMIT, outside the lock.
+
+@event.listens_for(Session, "after_commit")
+def _flush_after_commit(session) -> None:
+    """After a commit that released the programme lock before the WAL reached the disk
+    (``lock_programme_of_workshop(flush_later=True)``), wait until it is there, on the same
+    connection, before ``commit()`` returns to the caller.
+
+    Why: the lock is held until the commit, so the fsync of a synchronous commit (a few
+    milliseconds) would be spent holding it, serialised across the whole rush. With
+    ``synchronous_commit = off`` for the seat change alone, the lock is exactly as strong
+    (held until the commit; whoever takes it next sees the change), and the wait for the
+    disk moves after the release, where the flushes of concurrent requests share one fsync.
+
+    How: PostgreSQL 15 has no function that waits for the WAL flush, so one statement in
+    autocommit writes a WAL record in a transaction of its own (a transactional logical-
+    decoding message, ``pg_logical_emit_message``, which every role may call and nothing
+    consumes); with ``synchronous_commit`` on, its commit waits for the disk up to its own
+    record, which comes after the seat change's (WAL is written in order). If the server
+    crashes before, the change and its outbox row are lost together and nobody got an
+    answer; a mail worker's claim is a synchronous commit too, so no mail about the change
+    leaves before it is on disk.
     """
-    db.session.execute(_FLUSH_MARK)
+    connection = session.info.get(FLUSH_LATER)
+    if connection is None:
+        return
+    raw = connection.connection.dbapi_connection
+    if raw.info.transaction_status != TransactionStatus.IDLE:
+        return  # a savepoint was released; the transaction goes on
+    del session.info[FLUSH_LATER]
+    raw.autocommit = True
+    try:
+        raw.execute(_FLUSH_MARK)
+    finally:
+        raw.autocommit = False

@@ -47,7 +47,6 @@ from events.services.locking import (
     begin_serialised,
     lock_programme,
     lock_programme_of_workshop,
-    release_before_flush,
 )
 
 log = logging.getLogger(__name__)
@@ -150,8 +149,8 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     it is held bounds the rush (issue 15): the person is written before it is taken
     (no seat depends on it), and under it one statement reads the workshop, the
     person's registration and every count the decision needs. ``flush_later``: the
-    commit releases the lock without waiting for the disk; the caller then commits
-    ``locking.write_flush_mark`` before it answers (see ``locking.release_before_flush``).
+    commit releases the lock before the disk has the change and then waits for the disk
+    (``locking.lock_programme_of_workshop``), so that the fsync is not serialised.
     """
     applicant = applicant.cleaned()
     errors = validate(applicant)
@@ -159,11 +158,9 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
         raise InvalidInput(errors)
 
     begin_serialised()
-    if flush_later:
-        release_before_flush()
     # a public registration never changes a known person's details (issue 13)
     participant, new_person = person_with_address(applicant)
-    programme = lock_programme_of_workshop(workshop_id)
+    programme = lock_programme_of_workshop(workshop_id, flush_later=flush_later)
     if programme is None:
         raise NotFound()
     now = now or utcnow()  # after the lock, so requested_at follows the serialised order

@@ -10,7 +10,7 @@ from flask import current_app, request, session
 from events.extensions import db
 from events.services import seats
 from events.services.errors import InvalidInput
-from events.services.locking import begin_immediately, flush_pending, write_flush_mark
+from events.services.locking import begin_immediately
 from events.web.forms import ApplicantFields
 
 RESULT_KEY = "registration_result"
@@ -51,18 +51,14 @@ def registration_limit() -> str:
 
 
 def register_and_commit(workshop_id: int, applicant) -> seats.RegistrationResult:
-    """``seats.register`` and the commit, answered only once the registration is on disk.
+    """``seats.register`` and the commit, which returns once the registration is on disk.
 
-    The registration's commit releases the programme lock without waiting for the disk
-    (``locking.release_before_flush``: the fsync is not serialised across the rush); the
-    wait follows here, outside the lock, before any answer goes out.
+    The commit releases the programme lock before the disk has the registration and waits
+    for the disk after, outside the lock (``locking.lock_programme_of_workshop``): the
+    fsync is not serialised across a rush. The answer goes out only after that.
     """
     result = seats.register(workshop_id, applicant, flush_later=True)
-    flush = flush_pending()
     db.session.commit()
-    if flush:
-        write_flush_mark()
-        db.session.commit()  # waits for the disk, up to and including the registration
     return result
 
 

@@ -8,8 +8,10 @@ take the lock *before* checking availability.
 
 from __future__ import annotations
 
+import psycopg
 from psycopg.pq import TransactionStatus
 from sqlalchemy import bindparam, event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from events.extensions import db
@@ -144,8 +146,13 @@ def _flush_after_commit(session) -> None:
     if raw.info.transaction_status != TransactionStatus.IDLE:
         return  # a savepoint was released; the transaction goes on
     del session.info[FLUSH_LATER]
-    raw.autocommit = True
     try:
-        raw.execute(_FLUSH_MARK)
-    finally:
-        raw.autocommit = False
+        raw.autocommit = True
+        try:
+            raw.execute(_FLUSH_MARK)
+        finally:
+            raw.autocommit = False
+    except psycopg.Error as error:
+        # as SQLAlchemy would wrap it: a lost connection answers 503, like any other
+        # (``database.database_unavailable``); the pool's pre-ping drops the connection
+        raise OperationalError(_FLUSH_MARK, None, error) from error

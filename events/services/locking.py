@@ -24,6 +24,8 @@ IMMEDIATE = "events.immediate"
 #: The connection of a transaction that commits without waiting for the disk
 #: (``lock_programme_of_workshop(flush_later=True)``); ``_flush_after_commit`` waits after.
 FLUSH_LATER = "events.flush_later"
+#: The driver's error when that wait failed (``check_flushed`` raises it after the commit).
+FLUSH_FAILED = "events.flush_failed"
 
 
 @event.listens_for(Session, "after_flush")
@@ -87,7 +89,7 @@ def lock_programme_of_workshop(workshop_id: int, *, flush_later: bool = False
 
     ``flush_later`` (PostgreSQL): the transaction's COMMIT releases the lock before the
     disk has the change, and then waits for the disk (``set_config`` in the same statement;
-    see ``_flush_after_commit``)."""
+    see ``_flush_after_commit``); the caller calls ``check_flushed`` after the commit."""
     session = db.session()
     if not flush_later or session.get_bind().dialect.name != "postgresql":
         return session.execute(_LOCK_OF_WORKSHOP, {"workshop_id": workshop_id}
@@ -153,6 +155,15 @@ def _flush_after_commit(session) -> None:
         finally:
             raw.autocommit = False
     except psycopg.Error as error:
-        # as SQLAlchemy would wrap it: a lost connection answers 503, like any other
-        # (``database.database_unavailable``); the pool's pre-ping drops the connection
+        # not raised here: the session would stay in its "committed" state for good
+        session.info[FLUSH_FAILED] = error
+
+
+def check_flushed() -> None:
+    """Raise when the wait for the disk after the last commit failed (``OperationalError``,
+    as SQLAlchemy wraps a lost connection: the answer is a 503 like any other outage, see
+    ``database.database_unavailable``; the pool's pre-ping drops the connection). The
+    change was committed, but nobody may be told so before it is known to be on disk."""
+    error = db.session().info.pop(FLUSH_FAILED, None)
+    if error is not None:
         raise OperationalError(_FLUSH_MARK, None, error) from error

@@ -10,7 +10,7 @@ from flask import current_app, request, session
 from events.extensions import db
 from events.services import seats
 from events.services.errors import InvalidInput
-from events.services.locking import begin_immediately
+from events.services.locking import begin_immediately, check_flushed
 from events.web.forms import ApplicantFields
 
 RESULT_KEY = "registration_result"
@@ -59,6 +59,7 @@ def register_and_commit(workshop_id: int, applicant) -> seats.RegistrationResult
     """
     result = seats.register(workshop_id, applicant, flush_later=True)
     db.session.commit()
+    check_flushed()
     return result
 
 

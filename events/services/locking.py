@@ -155,14 +155,16 @@ def _flush_after_commit(session) -> None:
         finally:
             raw.autocommit = False
     except psycopg.Error as error:
-        # not raised here: the session would stay in its "committed" state for good
+        # not raised here: the session would stay in its "committed" state for good; the
+        # connection is dropped, as SQLAlchemy drops a lost one (no reset on a dead line)
         session.info[FLUSH_FAILED] = error
+        connection.invalidate(error)
 
 
 def check_flushed() -> None:
     """Raise when the wait for the disk after the last commit failed (``OperationalError``,
     as SQLAlchemy wraps a lost connection: the answer is a 503 like any other outage, see
-    ``database.database_unavailable``; the pool's pre-ping drops the connection). The
+    ``database.database_unavailable``). The
     change was committed, but nobody may be told so before it is known to be on disk."""
     error = db.session().info.pop(FLUSH_FAILED, None)
     if error is not None:

@@ -105,7 +105,7 @@ def held(url: str, folder: Path) -> tuple[Counter, int]:
     return statuses, people
 
 
-ACCEPTED = {"status": "accepted", "message": ACCEPTED_MESSAGE}
+ACCEPTED = {"status": "accepted", "message": str(ACCEPTED_MESSAGE)}
 
 
 def run(url: str, folder: Path, args) -> None:

@@ -16,7 +16,7 @@ from events.web.openapi import openapi_document
 from events.web.openapi_parts import components
 from events.web.organiser.api_schemas import OrganiserRegistration, RegistrationPage
 
-ACCEPTED = {"status": "accepted", "message": ACCEPTED_MESSAGE}
+ACCEPTED = {"status": "accepted", "message": str(ACCEPTED_MESSAGE)}
 ROW = {"id": 1, "workshop_id": 2, "workshop_title": "W", "name": "Jürgen Öztürk-Weiß",
        "email": "j@kommune.example", "municipality": "Görlitz", "role": "",
        "status": "waitlisted", "registered_at": "2027-01-12T10:00:00+01:00",

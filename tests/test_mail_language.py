@@ -164,10 +164,13 @@ def test_the_api_takes_accept_language(client, smtp, workshop):
     body = {"name": "Ada Lovelace", "email": "ada@kommune.example",
             "municipality": "Stadt Köln", "consent": True}
     path = f"/api/v1/workshops/{workshop.id}/registrations"
-    assert client.post(path, json=body, headers={"Accept-Language": "en-GB,en;q=0.8"}
-                       ).status_code == 202
-    assert client.post(path, json={**body, "email": "bob@kommune.example"},
-                       headers={"Accept-Language": "fr"}).status_code == 202
+    english = client.post(path, json=body, headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert english.status_code == 202
+    assert english.json["message"].startswith("Thank you, we have received your registration.")
+    german = client.post(path, json={**body, "email": "bob@kommune.example"},
+                         headers={"Accept-Language": "fr"})
+    assert german.status_code == 202
+    assert german.json["message"].startswith("Vielen Dank, Ihre Anmeldung ist bei uns")
     languages = dict(db.session.execute(
         select(Registration.id, Registration.language).order_by(Registration.id)).all())
     assert list(languages.values()) == ["en", "de"]
@@ -253,6 +256,7 @@ def test_a_contribution_submitted_in_english_is_verified_in_english(client, smtp
             "consent": True}
     answer = client.post("/api/v1/contributions", json=body, headers={"Accept-Language": "en"})
     assert answer.status_code == 202, answer.json
+    assert answer.json["message"].startswith("Thank you! Please confirm your e-mail address")
     assert db.session.get(Contribution, answer.json["id"]).language == "en"
     [mail] = delivered(smtp)
     assert mail["Subject"] == "Please confirm your practice example"

@@ -27,7 +27,7 @@ from tests.conftest import ORGANISER_PASSWORD, applicant
 from tests.pages_support import CSRF, csrf_token, dated_workshops, form_data, post_form
 from tests.test_contributions_submit import FORM_URL, api_body, valid
 
-ACCEPTED = {"status": "accepted", "message": ACCEPTED_MESSAGE}
+ACCEPTED = {"status": "accepted", "message": str(ACCEPTED_MESSAGE)}
 
 
 def registered_in_every_state(workshop_id: int) -> dict[str, str]:

@@ -93,6 +93,13 @@ def get_workshop(workshop_id: int, now: datetime | None = None,
     return Availability(workshop, taken, waiting, workshop.registration_state(now or utcnow()))
 
 
+def workshop_is_public(workshop_id: int) -> bool:
+    """True for a published or cancelled workshop (one indexed lookup, no counting)."""
+    return db.session.scalar(
+        select(Workshop.id).where(Workshop.id == workshop_id,
+                                  Workshop.status.in_(PUBLIC_STATUSES))) is not None
+
+
 def get_workshop_by_slug(slug: str, now: datetime | None = None) -> Availability | None:
     workshop_id = db.session.scalar(select(Workshop.id).where(Workshop.slug == slug))
     return get_workshop(workshop_id, now) if workshop_id else None

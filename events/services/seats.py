@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import flag_modified
 
 from events.extensions import db
@@ -41,7 +43,11 @@ from events.services.errors import (
     RegistrationClosed,
     StateConflict,
 )
-from events.services.locking import begin_serialised, lock_programme
+from events.services.locking import (
+    begin_serialised,
+    lock_programme,
+    lock_programme_of_workshop,
+)
 
 log = logging.getLogger(__name__)
 S = RegistrationStatus
@@ -88,6 +94,15 @@ def seat_holders(programme_id: int) -> set[int]:
     return set(rows)
 
 
+def count_seat_holders(programme_id: int) -> int:
+    """How many distinct people hold a seat in the programme (counted in the database)."""
+    return db.session.scalar(
+        select(func.count(func.distinct(Registration.participant_id)))
+        .join(Workshop, Workshop.id == Registration.workshop_id)
+        .where(Workshop.programme_id == programme_id, Registration.status.in_(SEAT_HOLDING))
+    )
+
+
 def waitlist_position(registration: Registration) -> int | None:
     """1-based place among the workshop's waiting list (earliest request first)."""
     if registration.status != S.waitlisted:
@@ -121,14 +136,21 @@ def set_status(registration: Registration, status: RegistrationStatus, now: date
 # --- registering ------------------------------------------------------------------------
 
 
-def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
-             ) -> RegistrationResult:
+def register(workshop_id: int, applicant: Applicant, now: datetime | None = None, *,
+             flush_later: bool = False) -> RegistrationResult:
     """Reserve a seat (``pending``) or join the waiting list.
 
     Raises ``InvalidInput`` (per-field messages), ``NotFound`` (unknown or draft
     workshop) or ``RegistrationClosed`` (cancelled, not yet open, closed, past).
     Registering again while pending, confirmed or waitlisted creates nothing and
     mails the personal link again (at most once per ``LINK_RESEND_MINUTES``).
+
+    The programme lock serialises every registration of the programme, so the time
+    it is held bounds the rush (issue 15): the person is written before it is taken
+    (no seat depends on it), and under it one statement reads the workshop, the
+    person's registration and every count the decision needs. ``flush_later``: the
+    commit releases the lock before the disk has the change and then waits for the disk
+    (``locking.lock_programme_of_workshop``), so that the fsync is not serialised.
     """
     applicant = applicant.cleaned()
     errors = validate(applicant)
@@ -136,17 +158,14 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
         raise InvalidInput(errors)
 
     begin_serialised()
-    programme_id = db.session.scalar(
-        select(Workshop.programme_id).where(Workshop.id == workshop_id)
-    )
-    if programme_id is None:
+    # a public registration never changes a known person's details (issue 13)
+    participant, new_person = person_with_address(applicant)
+    programme = lock_programme_of_workshop(workshop_id, flush_later=flush_later)
+    if programme is None:
         raise NotFound()
-    programme = lock_programme(programme_id)
     now = now or utcnow()  # after the lock, so requested_at follows the serialised order
-    workshop = db.session.execute(
-        select(Workshop).where(Workshop.id == workshop_id)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    workshop, registration, counts = _seat_state(workshop_id, programme.id, participant.id,
+                                                 now, look_up=not new_person)
     if workshop.status == WorkshopStatus.draft:
         raise NotFound()
     state = workshop.registration_state(now)
@@ -156,18 +175,12 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
             str(CLOSED_MESSAGES[state]) % {"opens": notify.format_datetime(opens) if opens else ""}
         )
 
-    participant = participant_for(applicant, update_details=False)
-    registration = db.session.scalar(
-        select(Registration)
-        .where(Registration.workshop_id == workshop.id,
-               Registration.participant_id == participant.id)
-        .execution_options(populate_existing=True)
-    )
     # decided before the row changes; read for a repeat too, so that both take as long
-    fits = _fits(workshop, programme, participant.id)
+    fits = counts.fits(workshop, programme)
     if registration is not None and not registration.can_register_again:
         return _repeat(registration, now, applicant.language)
 
+    reused = registration is not None
     if registration is None:
         registration = Registration(workshop=workshop, participant=participant,
                                     token_salt=tokens.new_salt(), created_at=now)
@@ -184,6 +197,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     else:
         registration.accessibility_needs = registration.accessibility_consent_at = None
 
+    position = None
     if fits:
         set_status(registration, S.pending, now)
         registration.expires_at = confirmation_deadline(workshop, now)
@@ -192,11 +206,73 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     else:
         set_status(registration, S.waitlisted, now)
         db.session.flush()
-        notify.waitlisted(registration, waitlist_position(registration))
+        # a new row comes after every entry requested up to now (its id is the highest);
+        # a reused row keeps its old id, which decides a tie at the same instant
+        position = waitlist_position(registration) if reused else counts.waiting + 1
+        notify.waitlisted(registration, position)
     log.info("registration %s for workshop %s: %s", registration.id, workshop.id,
              registration.status.value)
-    return RegistrationResult(registration, True, registration.status,
-                              waitlist_position(registration))
+    return RegistrationResult(registration, True, registration.status, position)
+
+
+@dataclass
+class SeatState:
+    """What a registration's decision needs, read in one statement under the lock."""
+
+    taken: int  # seats held in the workshop
+    holders: int  # distinct people holding a seat in the programme
+    holds: bool  # the person is one of them
+    waiting: int  # waitlist entries of the workshop requested up to now
+
+    def fits(self, workshop: Workshop, programme: Programme) -> bool:
+        return self.taken < workshop.capacity and (
+            self.holds or self.holders + programme.deleted_participants < programme.capacity)
+
+
+def _seat_state(workshop_id: int, programme_id: int, participant_id: int, now: datetime,
+                *, look_up: bool = True) -> tuple[Workshop, Registration | None, SeatState]:
+    """The workshop and the person's registration for it (None if there is none; not
+    looked up when ``look_up`` is False, for a person created just now), fresh from the
+    database, with the counts of ``SeatState``: one round trip, each count an indexed
+    aggregate, so its cost does not grow with rows shipped to Python. Needs the lock."""
+    row = db.session.execute(_seat_state_query(look_up), {
+        "workshop_id": workshop_id, "programme_id": programme_id,
+        "participant_id": participant_id, "now": now}).one()
+    if look_up:
+        workshop, registration, taken, holders, holds, waiting = row
+    else:
+        (workshop, taken, holders, holds, waiting), registration = row, None
+    return workshop, registration, SeatState(taken, holders, holds > 0, waiting)
+
+
+@cache
+def _seat_state_query(look_up: bool):
+    """The statement of ``_seat_state``, built once: under the lock, every registration
+    of the rush runs it, and building and keying a statement of this size costs more
+    CPU than the database needs to answer it."""
+    workshop_id, programme_id = bindparam("workshop_id"), bindparam("programme_id")
+    participant_id, now = bindparam("participant_id"), bindparam("now")
+    holding = Registration.status.in_(SEAT_HOLDING)
+    in_programme = (select(func.count(func.distinct(Registration.participant_id)))
+                    .join(Workshop, Workshop.id == Registration.workshop_id)
+                    .where(Workshop.programme_id == programme_id, holding))
+    holds = (select(func.count(Registration.id))
+             .join(Workshop, Workshop.id == Registration.workshop_id)
+             .where(Registration.participant_id == participant_id,
+                    Workshop.programme_id == programme_id, holding))
+    taken = select(func.count(Registration.id)).where(
+        Registration.workshop_id == workshop_id, holding)
+    waiting = select(func.count(Registration.id)).where(
+        Registration.workshop_id == workshop_id, Registration.status == S.waitlisted,
+        Registration.requested_at <= now)
+    counts = [query.scalar_subquery() for query in (taken, in_programme, holds, waiting)]
+    if look_up:
+        query = (select(Workshop, Registration, *counts)
+                 .outerjoin(Registration, and_(Registration.workshop_id == Workshop.id,
+                                               Registration.participant_id == participant_id)))
+    else:
+        query = select(Workshop, *counts)
+    return query.where(Workshop.id == workshop_id).execution_options(populate_existing=True)
 
 
 def participant_for(applicant: Applicant, *, update_details: bool = True) -> Participant:
@@ -206,30 +282,45 @@ def participant_for(applicant: Applicant, *, update_details: bool = True) -> Par
     applicant's. A public registration passes False: whoever types somebody else's address
     must not overwrite that person's details (the mailbox owner is not asked).
     """
-    email = normalise_email(applicant.email)
-    participant = db.session.scalar(select(Participant).where(Participant.email == email))
-    if participant is None:
-        # The programme lock does not cover other programmes: the same new person may
-        # be inserted at the same moment by a registration elsewhere. A savepoint lets
-        # the loser of that race take the winner's row instead of failing.
-        try:
-            with db.session.begin_nested():
-                participant = Participant(email=email, name=applicant.name,
-                                          municipality=applicant.municipality,
-                                          role=applicant.role)
-                db.session.add(participant)
-            return participant
-        except IntegrityError:
-            participant = db.session.execute(
-                select(Participant).where(Participant.email == email)
-                .execution_options(populate_existing=True)
-            ).scalar_one()
-    if not update_details:
-        return participant
-    participant.name = applicant.name
-    participant.municipality = applicant.municipality
-    participant.role = applicant.role
+    participant, created = person_with_address(applicant)
+    if update_details and not created:
+        participant.name = applicant.name
+        participant.municipality = applicant.municipality
+        participant.role = applicant.role
     return participant
+
+
+def person_with_address(applicant: Applicant) -> tuple[Participant, bool]:
+    """``(person, True when created now)``: the applicant's details for a new address.
+
+    One ``INSERT … ON CONFLICT (email) DO NOTHING RETURNING`` (PostgreSQL and SQLite),
+    and a SELECT only when the address is known. The same new person inserted at the
+    same moment by another transaction (another programme's lock, or before any lock)
+    makes the insert wait for it and then do nothing, so neither fails.
+    """
+    email = normalise_email(applicant.email)
+    participant = db.session.scalars(
+        _person_insert(db.session.get_bind().dialect.name),
+        {"email": email, "name": applicant.name, "municipality": applicant.municipality,
+         "role": applicant.role, "language": applicant.language}).one_or_none()
+    if participant is not None:
+        return participant, True
+    return db.session.execute(
+        select(Participant).where(Participant.email == email)
+        .execution_options(populate_existing=True)
+    ).scalar_one(), False
+
+
+@cache
+def _person_insert(dialect: str):
+    """The statement of ``person_with_address`` for the dialect, built once."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (insert(Participant)
+            .values(email=bindparam("email"), name=bindparam("name"),
+                    municipality=bindparam("municipality"), role=bindparam("role"),
+                    language=bindparam("language"))
+            .on_conflict_do_nothing(index_elements=[Participant.email])
+            .returning(Participant))
 
 
 def _repeat(registration: Registration, now: datetime, language: str) -> RegistrationResult:
@@ -258,17 +349,15 @@ def _repeat(registration: Registration, now: datetime, language: str) -> Registr
                               link_resent=resent)
 
 
-def _fits(workshop: Workshop, programme: Programme, participant_id: int) -> bool:
-    if seats_taken(workshop.id) >= workshop.capacity:
-        return False
-    return fits_programme(programme, participant_id)
-
-
 def fits_programme(programme: Programme, participant_id: int) -> bool:
     """True when the person holds a seat already or the programme's cap has room."""
-    holders = seat_holders(programme.id)
-    return (participant_id in holders
-            or len(holders) + programme.deleted_participants < programme.capacity)
+    holds = db.session.scalar(
+        select(func.count(Registration.id))
+        .join(Workshop, Workshop.id == Registration.workshop_id)
+        .where(Registration.participant_id == participant_id,
+               Workshop.programme_id == programme.id, Registration.status.in_(SEAT_HOLDING)))
+    return bool(holds) or (count_seat_holders(programme.id) + programme.deleted_participants
+                           < programme.capacity)
 
 
 # --- confirming and cancelling ------------------------------------------------------------

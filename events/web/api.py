@@ -13,8 +13,8 @@ from flask import Blueprint, jsonify, request
 from pydantic import ValidationError as SchemaError
 
 from events import formatting, locales
-from events.extensions import csrf, db, limiter
-from events.services import catalogue, seats
+from events.extensions import csrf, limiter
+from events.services import catalogue
 from events.services.applicants import Applicant, validate
 from events.services.catalogue import Availability
 from events.services.errors import InvalidInput, NotFound
@@ -30,7 +30,7 @@ from events.web.api_schemas import (
     Workshop,
     WorkshopList,
 )
-from events.web.common import registration_limit
+from events.web.common import register_and_commit, registration_limit
 from events.web.openapi import openapi_document
 
 bp = json_errors(Blueprint("api", __name__, url_prefix="/api"))
@@ -129,13 +129,17 @@ def register(workshop_id: int):
     (``RATELIMIT_REGISTRATION``): none of these depends on the address.
     """
     data = json_body()
-    if catalogue.get_workshop(workshop_id) is None:  # the address first, then the body
-        raise NotFound()
-    applicant = applicant_from_json(data)
+    try:
+        applicant = applicant_from_json(data)
+    except InvalidInput:
+        # the address first, then the body: asked only here, as the service answers
+        # NotFound itself for a good body (one query less on the rush's path, issue 15)
+        if not catalogue.workshop_is_public(workshop_id):
+            raise NotFound() from None
+        raise
     applicant.language = locales.current()  # Accept-Language: the language of the mails
-    seats.register(workshop_id, applicant)
-    body = answer(RegistrationAccepted, {"status": "accepted", "message": ACCEPTED_MESSAGE})
-    db.session.commit()
+    body = answer(RegistrationAccepted, {"status": "accepted", "message": str(ACCEPTED_MESSAGE)})
+    register_and_commit(workshop_id, applicant)
     return jsonify(body), 202
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import Blueprint, jsonify
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic import ValidationError as SchemaError
 
@@ -29,7 +30,7 @@ from events.web.common import registration_limit
 bp = json_errors(Blueprint("api_contributions_submit", __name__, url_prefix="/api"))
 csrf.exempt(bp)  # no cookie-based authority here; the body is JSON, not a form
 
-ACCEPTED_MESSAGE = ("Vielen Dank! Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link in "
+ACCEPTED_MESSAGE = _l("Vielen Dank! Bitte bestätigen Sie Ihre E-Mail-Adresse über den Link in "
                     "unserer E-Mail; erst danach prüfen wir das Praxisbeispiel.")
 
 
@@ -99,4 +100,4 @@ def submit():
     db.session.commit()
     return jsonify(answer(ContributionAccepted, {
         "id": contribution.id, "state": contribution.state.value, "verified": False,
-        "message": ACCEPTED_MESSAGE})), 202
+        "message": str(ACCEPTED_MESSAGE)})), 202

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from events.services.applicants import LIMITS, Applicant
@@ -113,7 +114,9 @@ class Programme(Answer):
     places_left: Count
 
 
-ACCEPTED_MESSAGE = ("Vielen Dank, Ihre Anmeldung ist bei uns eingegangen. Alles Weitere "
+#: In the language of ``Accept-Language`` (German by default); per language the same bytes
+#: for every address.
+ACCEPTED_MESSAGE = _l("Vielen Dank, Ihre Anmeldung ist bei uns eingegangen. Alles Weitere "
                     "erfahren Sie per E-Mail: ob Ihr Platz reserviert ist (dann bestätigen "
                     "Sie ihn bitte über den Link in der E-Mail) oder ob Sie auf der "
                     "Warteliste stehen. Waren Sie schon angemeldet, schicken wir Ihnen "
@@ -128,7 +131,8 @@ class RegistrationAccepted(Answer):
     """
 
     status: Literal["accepted"]
-    message: str = Field(description="German, for people; the same for every address")
+    message: str = Field(description="For people, in the language of Accept-Language (German "
+                         "by default); the same for every address")
 
 
 class Health(Answer):

@@ -10,7 +10,7 @@ from flask import current_app, request, session
 from events.extensions import db
 from events.services import seats
 from events.services.errors import InvalidInput
-from events.services.locking import begin_immediately
+from events.services.locking import begin_immediately, check_flushed
 from events.web.forms import ApplicantFields
 
 RESULT_KEY = "registration_result"
@@ -50,6 +50,19 @@ def registration_limit() -> str:
     return current_app.config["RATELIMIT_REGISTRATION"]
 
 
+def register_and_commit(workshop_id: int, applicant) -> seats.RegistrationResult:
+    """``seats.register`` and the commit, which returns once the registration is on disk.
+
+    The commit releases the programme lock before the disk has the registration and waits
+    for the disk after, outside the lock (``locking.lock_programme_of_workshop``): the
+    fsync is not serialised across a rush. The answer goes out only after that.
+    """
+    result = seats.register(workshop_id, applicant, flush_later=True)
+    db.session.commit()
+    check_flushed()
+    return result
+
+
 def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult | None:
     """Call ``seats.register`` and commit; remember the workshop for the result page.
 
@@ -64,7 +77,7 @@ def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult 
                           in form._fields.items() if field.errors})
         return None
     try:
-        result = seats.register(workshop_id, form.applicant())
+        result = register_and_commit(workshop_id, form.applicant())
     except InvalidInput as error:
         db.session.rollback()
         form.show_errors(error.errors)
@@ -72,7 +85,6 @@ def submit(form: ApplicantFields, workshop_id: int) -> seats.RegistrationResult 
     except Exception:
         db.session.rollback()
         raise
-    db.session.commit()
     # only the workshop: the result page says the same for every address (issue 13), and
     # the session cookie must not differ either
     session[RESULT_KEY] = {"workshop_id": workshop_id}

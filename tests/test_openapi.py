@@ -172,6 +172,8 @@ CASES = {
         ctx, ctx.workshop(status=WorkshopStatus.cancelled).id, body(1))),
     "form-data": Case("post", REGISTRATIONS, 415, lambda ctx: ctx.client.post(
         f"/api/v1/workshops/{ctx.workshop().id}/registrations", data=dict(name="Erika"))),
+    "too-large": Case("post", REGISTRATIONS, 413, lambda ctx: _post(
+        ctx, ctx.workshop().id, {**body(1), "remarks": "x" * 300_000})),
     "invalid-fields": Case("post", REGISTRATIONS, 422, lambda ctx: _post(
         ctx, ctx.workshop().id, {"name": 3, "email": "kein-at", "x": 1})),
     "rate-limited": Case("post", REGISTRATIONS, 429, _rate_limited,
@@ -331,6 +333,8 @@ CASES.update({
         CONTRIBUTIONS, data="{", content_type="application/json")),
     "contribution-form-data": Case("post", CONTRIBUTIONS, 415, lambda ctx: ctx.client.post(
         CONTRIBUTIONS, data={"title": "x"})),
+    "contribution-too-large": Case("post", CONTRIBUTIONS, 413, lambda ctx: ctx.client.post(
+        CONTRIBUTIONS, json=_contribution(ctx, description="x" * 300_000))),
     "contribution-invalid": Case("post", CONTRIBUTIONS, 422, lambda ctx: ctx.client.post(
         CONTRIBUTIONS, json=_contribution(ctx, links=["javascript:alert(1)"], x=1))),
     "contribution-rate-limited": Case("post", CONTRIBUTIONS, 429, _contributions_limited,

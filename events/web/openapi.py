@@ -111,12 +111,23 @@ PATHS = {
 }
 
 
+#: Every operation with a body may answer 413 (``MAX_CONTENT_LENGTH``, checked before the
+#: view runs); the fuzzer found it undocumented on the contribution submission.
+TOO_LARGE = _error("The body is larger than the server accepts (MAX_CONTENT_LENGTH)",
+                   "payload_too_large")
+
+
 def merge_paths(*groups: dict) -> dict:
-    """Path items of several modules; one path may get its methods from more than one."""
+    """Path items of several modules; one path may get its methods from more than one.
+    Operations that take a body get the 413 answer (copies: the modules' dicts stay)."""
     merged: dict = {}
     for paths in groups:
         for path, operations in paths.items():
-            merged.setdefault(path, {}).update(operations)
+            for method, operation in operations.items():
+                if "requestBody" in operation and "413" not in operation["responses"]:
+                    operation = {**operation, "responses": dict(
+                        sorted({**operation["responses"], "413": TOO_LARGE}.items()))}
+                merged.setdefault(path, {})[method] = operation
     return merged
 
 

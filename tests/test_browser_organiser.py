@@ -566,3 +566,47 @@ def test_phone_menu_is_one_row_and_wide_tables_become_cards(live_server, browser
     finally:
         page.context.close()
     assert not failures, "\n".join(failures)
+
+
+# --- printing on A4 ------------------------------------------------------------------------
+
+
+def test_workshop_page_and_attendee_list_print_cleanly_on_a4(app, live_server, browser, world):
+    """Issue 14: a workshop page and an attendee list print on A4 without the site's chrome,
+    nothing wider than the paper, the names in the printed text (read back with pypdf)."""
+    import unicodedata
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from events.models import Workshop
+
+    slug = db.session.get(Workshop, world.workshop).slug
+    db.session.rollback()
+    page = new_page(browser, viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
+    try:
+        log_in(page, live_server.url, world.admin)
+        for path, expected in [(f"/workshops/{slug}",
+                                "Ausbildung zur Altenpflege für junge Geflüchtete"),
+                               (f"/organiser/teilnehmende/workshop/{world.workshop}",
+                                "Anwesend")]:  # the last column: nothing cut off
+            page.goto(f"{live_server.url}{path}")
+            page.emulate_media(media="print")
+            for chrome in (".app-header", ".app-footer", ".app-skip-link"):
+                if page.query_selector(chrome):
+                    assert page.eval_on_selector(
+                        chrome, "e => getComputedStyle(e).display") == "none", (path, chrome)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            pdf = page.pdf(format="A4", print_background=False)
+            ARTIFACTS.mkdir(exist_ok=True)
+            (ARTIFACTS / f"print-{path.strip('/').replace('/', '-')}.pdf").write_bytes(pdf)
+            if path.startswith("/workshops/"):  # the list's wide table is shrunk to fit
+                assert wide <= 794, (path, wide)
+            text = " ".join(unicodedata.normalize("NFKC", " ".join(  # "ﬂ" ligatures → "fl"
+                p.extract_text() for p in PdfReader(
+                    BytesIO(page.pdf(format="A4", print_background=False))).pages)).split())
+            assert expected in text, (path, text[:400])
+            assert "Zum Inhalt springen" not in text and "Abmelden" not in text, path
+            page.emulate_media(media="screen")
+    finally:
+        page.context.close()

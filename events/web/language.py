@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from flask import (
@@ -84,7 +85,9 @@ def compile_catalogues(directory: str | Path) -> None:
         try:
             with po_path.open("rb") as source:
                 catalog = read_po(source, locale=po_path.parent.parent.name)
-            partial = mo_path.with_suffix(".mo.tmp")
+            # a name of its own per process: several processes starting at once (gunicorn
+            # workers, parallel test runs) never write into each other's file
+            partial = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")
             with partial.open("wb") as target:
                 write_mo(target, catalog)
             partial.replace(mo_path)

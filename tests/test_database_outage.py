@@ -193,6 +193,13 @@ def test_a_database_outage_under_load_loses_nothing_and_sends_each_mail_once(
         server.start()
         worker = flask_process(worker_env(proxied, smtp, tmp_path), worker_log,
                                "outbox", "worker", "--interval", "0.3")
+        # the outage must find the worker running: on a busy machine (CI runs two test
+        # processes) its start took longer than the load before the outage
+        ready = time.monotonic() + 60
+        while "Worker läuft" not in worker_log.read_text(errors="replace"):
+            assert time.monotonic() < ready and worker.poll() is None, \
+                worker_log.read_text(errors="replace")
+            time.sleep(0.1)
 
         load = Load(server.url, workshop.id, proxy)
         load.start()

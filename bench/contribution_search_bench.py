@@ -30,13 +30,18 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench.grow import add_contributions  # noqa: E402
-from bench.support import bench_app, percentile, throwaway_database, timed  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_POSTGRES,  # noqa: E402
+    bench_app,
+    percentile,
+    throwaway_database,
+    timed,
+)
 from events.extensions import db  # noqa: E402
 from events.models import Theme  # noqa: E402
 from events.services import contribution_search  # noqa: E402
 from events.services.contribution_search import Filters  # noqa: E402
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 THEMES = ["Arbeit und Ausbildung", "Wohnen", "Ehrenamt", "Sprache", "Gesundheit", "Verwaltung"]
 QUERIES = [
     ("", None), ("Integration", None), ("Köln", None), ("Koeln", None), ("muelheim", None),

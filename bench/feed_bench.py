@@ -26,13 +26,18 @@ sys.path.insert(0, str(ROOT))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from bench.support import bench_app, percentile, throwaway_database, timed  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_POSTGRES,  # noqa: E402
+    bench_app,
+    percentile,
+    throwaway_database,
+    timed,
+)
 from events import ical  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import Programme, Theme, Workshop, WorkshopStatus  # noqa: E402
 from events.services import subscriptions  # noqa: E402
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 THEMES = ["Integration", "Aufenthaltsrecht", "Arbeitsmarkt", "Wohnen", "Bildung", "Gesundheit"]
 
 

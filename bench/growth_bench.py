@@ -40,7 +40,13 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.grow import Sizes, grow  # noqa: E402
-from bench.support import bench_app, percentile, throwaway_database, timed  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_POSTGRES,  # noqa: E402
+    bench_app,
+    percentile,
+    throwaway_database,
+    timed,
+)
 from events.extensions import db  # noqa: E402
 from events.models import (  # noqa: E402
     Registration,
@@ -51,7 +57,6 @@ from events.models import (  # noqa: E402
     utcnow,
 )
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "Wanderer über dem Nebelmeer 1818"
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 #: Page → does it list everything (grows by design) rather than one page or one record?

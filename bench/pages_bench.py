@@ -40,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench.support import DEFAULT_POSTGRES  # noqa: E402
+
 WRK = "/usr/bin/wrk"
 MORE_THEMES = ["Sprachförderung", "Ehrenamt und Engagement", "Kinder und Familie",
                "Antidiskriminierung", "Digitalisierung", "Steuerung und Planung"]

@@ -29,7 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.support import throwaway_database  # noqa: E402
+from bench.support import (
+    DEFAULT_POSTGRES,  # noqa: E402
+    throwaway_database,  # noqa: E402
+)
 from events import create_app  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import (  # noqa: E402
@@ -43,8 +46,6 @@ from events.models import (  # noqa: E402
 )
 from events.web.api_schemas import ACCEPTED_MESSAGE  # noqa: E402
 from tests.server_support import GunicornServer, fire, percentile, person  # noqa: E402
-
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def arguments() -> argparse.Namespace:

@@ -57,7 +57,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import exists, func, select  # noqa: E402
 
-from bench.support import bench_app, throwaway_database  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_POSTGRES,  # noqa: E402
+    bench_app,
+    throwaway_database,
+)
 from events.extensions import db  # noqa: E402
 from events.models import (  # noqa: E402
     SEAT_HOLDING,
@@ -71,7 +75,6 @@ from events.models import (  # noqa: E402
 )
 from tests.server_support import GunicornServer  # noqa: E402
 
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LUA = Path(__file__).with_suffix(".lua")
 #: The issue's targets (PostgreSQL; SQLite's figures are reported against them too).
 TARGET_RATE = 300.0

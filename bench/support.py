@@ -16,6 +16,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+#: The administrative PostgreSQL connection the benchmarks create their databases beside.
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
 
 @contextmanager
 def throwaway_database(backend: str, postgres_url: str,

@@ -29,10 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.support import (
-    DEFAULT_POSTGRES,  # noqa: E402
-    throwaway_database,  # noqa: E402
-)
+from bench.support import DEFAULT_POSTGRES, throwaway_database  # noqa: E402
 from events import create_app  # noqa: E402
 from events.extensions import db  # noqa: E402
 from events.models import (  # noqa: E402

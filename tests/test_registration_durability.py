@@ -1,9 +1,12 @@
 """A registration's commit does not hold the programme lock through the fsync, and the
-answer still waits for the disk (PostgreSQL; ``locking._flush_after_commit``).
+answer still waits for the disk (PostgreSQL).
 
 The seat change commits with ``synchronous_commit = off`` for its own transaction only;
-after the commit, on the same connection, one statement in a synchronously committed
-transaction of its own waits until the WAL (and with it the registration) is on disk.
+after the commit, on the same connection, a synchronously committed transaction waits
+until the WAL (and with it the registration) is on disk: on the rush's path
+(``services.seat_pipeline``) the one that writes the mail, on the full path
+(``seats.register``, e.g. a cancelled registration taken up again) one statement of its
+own (``locking._flush_after_commit``).
 Crashing the server is not possible here (it is shared), so these tests check the parts:
 the wait runs after every registration and before the answer, its failure is not swallowed,
 and nothing else loses its synchronous commit.
@@ -12,11 +15,11 @@ and nothing else loses its synchronous commit.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from events.extensions import db
-from events.models import Registration
-from events.services import locking
+from events.models import OutboxMessage, OutboxStatus, Registration, utcnow
+from events.services import jobs, locking, seat_pipeline, seats
 from tests.api_support import body, upcoming
 
 pytestmark = pytest.mark.parametrize(
@@ -28,14 +31,50 @@ def test_the_answer_waits_for_the_flush_mark_and_a_failing_one_is_an_outage(
     item = make_workshop(capacity=5, starts_at=upcoming())
     url = f"/api/v1/workshops/{item.id}/registrations"
     assert client.post(url, json=body(1)).status_code == 202
+    first = db.session.scalars(select(Registration.id)).one()
+    seats.cancel(first)
+    db.session.commit()
 
-    # a mark that fails: the commit of the registration happened, the wait did not
+    # taken up again (the full path); a mark that fails: the commit of the registration
+    # happened, the wait did not
     monkeypatch.setattr(locking, "_FLUSH_MARK", "SELECT 1 / 0")
-    response = client.post(url, json=body(2))
+    response = client.post(url, json=body(1))
     assert response.status_code == 503
     assert response.headers.get("Retry-After")
     db.session.rollback()
-    assert db.session.scalar(select(func.count(Registration.id))) == 2
+    assert db.session.get(Registration, first, populate_existing=True).holds_seat
+
+
+def test_a_connection_lost_after_the_seat_commit_is_an_outage_and_loses_no_mail(
+        client, make_workshop, monkeypatch):
+    """The rush's path: the connection dies between the seat's commit and the mail's.
+    The answer is a 503 (nobody is told "accepted" before the disk has it); the
+    registration stands with its mail reserved, and the worker writes that mail."""
+    item = make_workshop(capacity=5, starts_at=upcoming())
+    run = seat_pipeline._run
+
+    def run_and_lose_the_connection(params):
+        row = run(params)
+        backend = db.session.connection().connection.driver_connection.info.backend_pid
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        return row
+
+    monkeypatch.setattr(seat_pipeline, "_run", run_and_lose_the_connection)
+    response = client.post(f"/api/v1/workshops/{item.id}/registrations", json=body(1))
+    assert response.status_code == 503
+    assert response.headers.get("Retry-After")
+    monkeypatch.undo()
+
+    db.session.rollback()
+    registration = db.session.scalars(select(Registration)).one()
+    mail = db.session.scalars(select(OutboxMessage)).one()
+    assert (mail.status, mail.registration_id) == (OutboxStatus.unwritten, registration.id)
+    jobs.run_due(utcnow() + seat_pipeline.ORPHANED_AFTER + seat_pipeline.ORPHANED_AFTER)
+    db.session.commit()
+    mail = db.session.get(OutboxMessage, mail.id, populate_existing=True)
+    assert mail.status == OutboxStatus.queued and mail.kind == "confirm_request"
+    assert item.title in mail.subject and "/anmeldung/" in mail.body_text
 
 
 def test_only_the_registration_commits_without_waiting(client, make_workshop):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy import update
+
 from events import locales
 from events.extensions import db
-from events.models import OutboxMessage, utcnow
+from events.models import OutboxMessage, OutboxStatus, utcnow
 from events.urls import stable_host
 
 
@@ -47,3 +49,16 @@ def enqueue(*, kind: str, recipient: str, subject: str, body_text: str, body_htm
     )
     db.session.add(message)
     return message
+
+
+def write_into(message_id: int, *, subject: str, body_text: str, body_html: str) -> None:
+    """Write a message into its reserved, still ``unwritten`` outbox row and queue it (in the
+    caller's transaction). The row was added with the change it is about, in the same
+    transaction (``services.seat_pipeline``), so the mail can never be lost; it holds the
+    recipient, kind and language, and only the text is missing. A row written already is
+    left alone."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.unwritten)
+        .values(subject=subject, body_text=body_text, body_html=body_html,
+                status=OutboxStatus.queued, next_attempt_at=utcnow()))

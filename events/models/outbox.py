@@ -16,6 +16,10 @@ class OutboxStatus(str, enum.Enum):
     queued = "queued"
     sent = "sent"
     failed = "failed"
+    #: Reserved with its change (a registration on PostgreSQL's fast path), the text not
+    #: yet written: never sent as is; written right after the change's commit, or by the
+    #: worker (``seat_pipeline.write_unwritten``) if the request died in between.
+    unwritten = "unwritten"
 
 
 class OutboxMessage(db.Model):

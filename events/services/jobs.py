@@ -7,7 +7,14 @@ from datetime import datetime
 
 from events.mail.sender import purge_mail_files
 from events.models import utcnow
-from events.services import accounts, contributions, reminders, retention, seats
+from events.services import (
+    accounts,
+    contributions,
+    reminders,
+    retention,
+    seat_pipeline,
+    seats,
+)
 from events.services.locking import begin_serialised
 
 log = logging.getLogger(__name__)
@@ -25,6 +32,7 @@ def run_due(now: datetime | None = None) -> dict:
     """
     now = now or utcnow()
     begin_serialised()
+    seat_pipeline.write_unwritten(now)  # mails of requests that died after their commit
     expired = seats.expire_due(now)
     reminded = reminders.send_due(now)
     purged = retention.purge(now)

@@ -23,7 +23,7 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from events import formatting, ical, locales
-from events.mail.outbox import enqueue
+from events.mail.outbox import enqueue, write_into
 from events.models import Registration, RegistrationStatus
 from events.services import tokens, workshop_changes
 from events.urls import base_url
@@ -67,9 +67,15 @@ def _render(kind: str, registration: Registration, subject: str, **extra) -> tup
 
 
 def _send(kind: str, registration: Registration, subject: str, *, ical: str | None = None,
-          ical_method: str | None = None, **extra) -> None:
-    """Render and enqueue; the caller (``in_their_language``) chose the language."""
+          ical_method: str | None = None, into: int | None = None, **extra) -> None:
+    """Render and enqueue; the caller (``in_their_language``) chose the language.
+
+    ``into``: the id of an unwritten outbox row reserved for this message
+    (``seat_pipeline``): it is written there instead of queued as a new row."""
     body_text, body_html = _render(kind, registration, subject, **extra)
+    if into is not None:
+        write_into(into, subject=subject, body_text=body_text, body_html=body_html)
+        return
     enqueue(
         kind=kind,
         recipient=registration.participant.email,
@@ -92,15 +98,17 @@ def _calendar(registration: Registration, method: str, *, new_version: bool = Tr
 
 
 @in_their_language
-def confirm_request(registration: Registration) -> None:
+def confirm_request(registration: Registration, *, into: int | None = None) -> None:
     _send("confirm_request", registration,
-          _("Bitte bestätigen: %(title)s", title=registration.workshop.title))
+          _("Bitte bestätigen: %(title)s", title=registration.workshop.title), into=into)
 
 
 @in_their_language
-def waitlisted(registration: Registration, position: int | None) -> None:
+def waitlisted(registration: Registration, position: int | None, *,
+               into: int | None = None) -> None:
     _send("waitlisted", registration,
-          _("Warteliste: %(title)s", title=registration.workshop.title), position=position)
+          _("Warteliste: %(title)s", title=registration.workshop.title), position=position,
+          into=into)
 
 
 def _link_subject(registration: Registration) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import current_app, request, session
 
 from events.extensions import db
-from events.services import seats
+from events.services import seat_pipeline, seats
 from events.services.errors import InvalidInput
 from events.services.locking import begin_immediately, check_flushed
 from events.web.forms import ApplicantFields
@@ -57,9 +57,11 @@ def register_and_commit(workshop_id: int, applicant) -> seats.RegistrationResult
     for the disk after, outside the lock (``locking.lock_programme_of_workshop``): the
     fsync is not serialised across a rush. The answer goes out only after that.
     """
-    result = seats.register(workshop_id, applicant, flush_later=True)
-    db.session.commit()
-    check_flushed()
+    result = seat_pipeline.register(workshop_id, applicant)  # PostgreSQL, a new one
+    if result is None:
+        result = seats.register(workshop_id, applicant, flush_later=True)
+        db.session.commit()
+        check_flushed()
     return result
 
 

@@ -1,0 +1,256 @@
+"""A new registration on PostgreSQL in one round trip: the registration rush's path.
+
+Every seat change of a programme waits for the programme lock (``locking``), so the time
+the lock is held bounds the rush (issue 15). ``seats.register`` holds it across five
+round trips with Python in between, and under load each of them waits for the
+interpreter's lock as well: about 6 ms per registration, so at most ~150 a second
+whatever the machine. Here the lock is held only inside the database: the statements go
+out together in one pipeline (psycopg) and the lock is released by the COMMIT at its end,
+before any answer reaches Python.
+
+::
+
+    INSERT person (new address; nothing when the workshop is not open)   -- before the lock
+    SELECT … FROM programme FOR UPDATE                                    -- the lock
+    INSERT registration … SELECT <the seat rule> WHERE <open, no row yet>
+        + INSERT outbox row (unwritten) + UPDATE the person's language   -- one statement
+    COMMIT                                                                -- releases it
+
+The seat rule in the statement is ``seats.SeatState.fits`` written in SQL (the workshop
+has a free seat, and the person holds a seat in the programme already or the programme
+is below its cap), with the same counts; ``tests/test_seat_pipeline.py`` runs both on the
+same states. The registration's mail is reserved as an outbox row of status
+``unwritten`` in the same transaction and written right after the commit, outside the
+lock; its commit waits for the disk, which then has the registration too (the seat
+transaction commits with ``synchronous_commit = off``, see ``locking``). Should the
+process die in between, the worker writes it (``write_unwritten``): no mail is lost.
+
+Only the common case takes this path: a workshop open for registration and a person
+without a registration for it. Anything else (a repeat, a cancelled registration taken
+up again, a closed or unknown workshop, SQLite) answers ``None``, and the caller runs
+``seats.register``, which knows every case and its message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import psycopg
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
+
+from events import locales
+from events.extensions import db
+from events.mail.outbox import new_message_id
+from events.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Registration,
+    RegistrationStatus,
+    normalise_email,
+)
+from events.services import notify, tokens
+from events.services.applicants import Applicant, validate
+from events.services.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+#: An unwritten mail this old lost its request (which writes it within milliseconds).
+ORPHANED_AFTER = timedelta(seconds=30)
+
+#: Open for registration at ``t.now`` (``Workshop.registration_state(now) == "open"``).
+_OPEN = """w.status = 'published' AND t.now < w.starts_at
+    AND (w.registration_opens_at IS NULL OR t.now >= w.registration_opens_at)
+    AND (w.registration_closes_at IS NULL OR t.now < w.registration_closes_at)"""
+
+#: The person, for a new address, and only if the workshop is open (no stray person rows
+#: from registrations that fail). Before the lock: no seat depends on it.
+_PERSON = f"""
+INSERT INTO participant (email, name, municipality, role, federal_state, feed_salt, language,
+                         created_at)
+SELECT %(email)s, %(name)s, %(municipality)s, %(role)s, '', %(feed_salt)s, %(language)s, t.now
+FROM workshop w, (SELECT clock_timestamp() AS now) t
+WHERE w.id = %(workshop_id)s AND {_OPEN}
+ON CONFLICT (email) DO NOTHING
+"""
+
+#: The programme lock (as ``locking.lock_programme_of_workshop``); the transaction commits
+#: without waiting for the disk (the mail's commit after it waits).
+_LOCK = """
+SELECT set_config('synchronous_commit', 'off', true)
+FROM programme p
+WHERE p.id = (SELECT programme_id FROM workshop WHERE id = %(workshop_id)s)
+FOR UPDATE OF p
+"""
+
+_HOLDING = "('pending', 'confirmed')"
+
+#: Under the lock: the decision, the registration, its reserved mail and the person's
+#: language, in one statement (its snapshot is taken after the lock was granted).
+_REGISTER = f"""
+WITH t AS (SELECT clock_timestamp() AS now),
+person AS (SELECT id FROM participant WHERE email = %(email)s),
+w AS (
+    SELECT w.id, w.starts_at,
+        (SELECT count(*) FROM registration r
+         WHERE r.workshop_id = w.id AND r.status IN {_HOLDING}) < w.capacity
+        AND (EXISTS (SELECT FROM registration r JOIN workshop x ON x.id = r.workshop_id
+                     WHERE r.participant_id = person.id AND x.programme_id = w.programme_id
+                       AND r.status IN {_HOLDING})
+             OR (SELECT count(DISTINCT r.participant_id) FROM registration r
+                 JOIN workshop x ON x.id = r.workshop_id
+                 WHERE x.programme_id = w.programme_id AND r.status IN {_HOLDING})
+                + p.deleted_participants < p.capacity) AS fits,
+        (SELECT count(*) FROM registration r
+         WHERE r.workshop_id = w.id AND r.status = 'waitlisted'
+           AND r.requested_at <= t.now) AS waiting
+    FROM workshop w JOIN programme p ON p.id = w.programme_id, person, t
+    WHERE w.id = %(workshop_id)s AND {_OPEN}
+      AND NOT EXISTS (SELECT FROM registration r
+                      WHERE r.workshop_id = w.id AND r.participant_id = person.id)
+),
+new AS (
+    INSERT INTO registration (workshop_id, participant_id, status, created_at, requested_at,
+        status_changed_at, expires_at, consent_version, consent_at, remarks,
+        accessibility_needs, accessibility_consent_at, token_salt, ical_sequence, source,
+        language)
+    SELECT w.id, person.id, CASE WHEN w.fits THEN 'pending' ELSE 'waitlisted' END,
+        t.now, t.now, t.now,
+        CASE WHEN w.fits
+             THEN least(t.now + make_interval(secs => %(confirmation_seconds)s), w.starts_at)
+        END,
+        %(consent_version)s, t.now, %(remarks)s, %(accessibility_needs)s::text,
+        CASE WHEN %(accessibility_needs)s::text IS NOT NULL THEN t.now END,
+        %(token_salt)s, 0, 'public', %(language)s
+    FROM w, person, t
+    RETURNING id, participant_id, status
+),
+spoken AS (
+    UPDATE participant SET language = %(language)s FROM new
+    WHERE participant.id = new.participant_id
+),
+mail AS (
+    INSERT INTO outbox_message (message_id, kind, registration_id, recipient, subject,
+        body_text, body_html, language, status, attempts, next_attempt_at, last_error,
+        created_at)
+    SELECT %(message_id)s,
+        CASE new.status WHEN 'pending' THEN 'confirm_request' ELSE 'waitlisted' END,
+        new.id, %(email)s, '', '', '', %(language)s, 'unwritten', 0, t.now, '', t.now
+    FROM new, t
+    RETURNING id
+)
+SELECT new.id, new.status, w.waiting, mail.id FROM new, w, mail
+"""
+
+
+def register(workshop_id: int, applicant: Applicant):
+    """``seats.RegistrationResult`` of a new registration made and committed here, or
+    ``None`` when this path does not apply (see the module); then nothing was written.
+
+    Raises ``InvalidInput`` for bad fields, as ``seats.register`` does. The caller's
+    session must hold no changes; it ends with the mail's transaction committed.
+    """
+    from events.services.seats import RegistrationResult  # seats is the caller's fallback
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    applicant = applicant.cleaned()
+    errors = validate(applicant)
+    if errors:
+        raise InvalidInput(errors)
+    params = _parameters(workshop_id, applicant)
+    row = _run(params)
+    if row is None:
+        return None
+    registration_id, status, waiting, message_id = row
+    registration = db.session.execute(
+        select(Registration).where(Registration.id == registration_id)
+        .options(joinedload(Registration.workshop), joinedload(Registration.participant))
+    ).scalar_one()
+    position = None
+    if status == RegistrationStatus.pending.value:
+        notify.confirm_request(registration, into=message_id)
+    else:
+        position = waiting + 1  # the new row comes after every entry up to now
+        notify.waitlisted(registration, position, into=message_id)
+    result = RegistrationResult(registration, True, registration.status, position)
+    db.session.commit()  # synchronous: returns once the registration is on disk, too
+    log.info("registration %s for workshop %s: %s", registration_id, workshop_id, status)
+    return result
+
+
+def _parameters(workshop_id: int, applicant: Applicant) -> dict:
+    config = current_app.config
+    language = locales.known(applicant.language)
+    accessibility = (applicant.accessibility_needs
+                     if applicant.accessibility_needs and applicant.accessibility_consent
+                     else None)
+    return {
+        "workshop_id": workshop_id, "email": normalise_email(applicant.email),
+        "name": applicant.name, "municipality": applicant.municipality,
+        "role": applicant.role, "language": language, "feed_salt": tokens.new_salt(),
+        "token_salt": tokens.new_salt(), "message_id": new_message_id(),
+        "consent_version": config["CONSENT_VERSION"], "remarks": applicant.remarks,
+        "accessibility_needs": accessibility,
+        "confirmation_seconds": float(config["CONFIRMATION_HOURS"]) * 3600,
+    }
+
+
+def _run(params: dict):
+    """The pipeline, committed; the ``_REGISTER`` row, or None when it inserted nothing."""
+    session = db.session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("commit pending changes before a seat change")
+        session.rollback()
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    register = raw.cursor()
+    try:
+        with raw.pipeline():
+            raw.execute(_PERSON, params, prepare=True)
+            raw.execute(_LOCK, params, prepare=True)
+            register.execute(_REGISTER, params, prepare=True)
+            raw.commit()
+        row = register.fetchone()
+    except psycopg.Error as error:
+        wrapped = DBAPIError.instance(_REGISTER, params, error, psycopg.Error,
+                                      dialect=connection.dialect)
+        if connection.dialect.is_disconnect(error, raw, register):
+            connection.invalidate(error)
+        session.rollback()
+        raise wrapped from error
+    finally:
+        register.close()
+    # The database's transaction has ended; the session's stays open on this connection,
+    # and its next statement begins the next one (no return to the pool and back)
+    return row
+
+
+def write_unwritten(now: datetime) -> int:
+    """Write the mails whose request died between its commit and the mail's (the worker,
+    each round); returns how many. One whose registration is gone cannot be written and
+    fails. The caller commits."""
+    from events.services.seats import waitlist_position
+
+    rows = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.unwritten,
+                                    OutboxMessage.created_at < now - ORPHANED_AFTER)
+        .order_by(OutboxMessage.id).limit(500)).all()
+    for message in rows:
+        registration = (db.session.get(Registration, message.registration_id)
+                        if message.registration_id else None)
+        if registration is None:
+            message.status = OutboxStatus.failed
+            message.last_error = "Anmeldung gelöscht, bevor die Nachricht geschrieben war"
+            continue
+        if message.kind == "confirm_request":
+            notify.confirm_request(registration, into=message.id)
+        else:
+            notify.waitlisted(registration, waitlist_position(registration), into=message.id)
+        log.warning("outbox message %s (registration %s) written by the worker",
+                    message.id, registration.id)
+    return len(rows)

@@ -1,0 +1,184 @@
+"""The registration rush's path on PostgreSQL (``services.seat_pipeline``): the seat rule
+written in SQL decides as ``seats.SeatState.fits`` does, the rows it writes are those of
+``seats.register``, and it leaves every other case to ``seats.register``."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from events.extensions import db
+from events.mail import sender
+from events.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Participant,
+    Registration,
+    RegistrationStatus,
+    WorkshopStatus,
+    utcnow,
+)
+from events.services import jobs, seat_pipeline, seats
+from events.services.errors import InvalidInput
+from tests.conftest import applicant
+
+pytestmark = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)
+
+S = RegistrationStatus
+
+
+def add_registration(workshop, person: Participant, status: RegistrationStatus,
+                     requested_at=None) -> Registration:
+    now = requested_at or utcnow()
+    registration = Registration(
+        workshop=workshop, participant=person, status=status, requested_at=now,
+        status_changed_at=now, consent_version="1", consent_at=now, remarks="",
+        token_salt=secrets.token_hex(16),
+        expires_at=now + timedelta(hours=48) if status == S.pending else None)
+    db.session.add(registration)
+    return registration
+
+
+def person(n) -> Participant:
+    participant = Participant(email=f"vorhanden{n}@kommune.example", name=f"Vorhanden {n}",
+                              municipality="Stadt Köln")
+    db.session.add(participant)
+    return participant
+
+
+def test_the_decision_is_the_seat_rule_s(make_programme, make_workshop):
+    """Random states of a programme (capacity, cap, departed people, holders in this and
+    other workshops, waiting entries, ended ones; the applicant new or holding a seat
+    elsewhere): the SQL decides what ``SeatState.fits`` decides on the same counts, and
+    the waiting place is ``seats.waitlist_position``'s."""
+    rng = random.Random(15)
+    people = iter(range(10_000))
+    for round_ in range(40):
+        programme = make_programme(capacity=rng.randint(1, 5),
+                                   deleted_participants=rng.choice([0, 0, 1, 2]))
+        here = make_workshop(capacity=rng.randint(1, 3), programme_=programme)
+        other = make_workshop(capacity=10, programme_=programme)
+        statuses = [S.pending, S.confirmed, S.waitlisted, S.cancelled, S.expired]
+        for workshop, count in ((here, rng.randint(0, 4)), (other, rng.randint(0, 4))):
+            for _ in range(count):
+                add_registration(workshop, person(next(people)), rng.choice(statuses))
+        email = f"neu{round_}@kommune.example"
+        if rng.random() < 0.4:  # the applicant holds (or held) a seat in the other workshop
+            known = Participant(email=email, name="Bekannt", municipality="Stadt Köln")
+            db.session.add(known)
+            add_registration(other, known, rng.choice([S.pending, S.confirmed, S.cancelled]))
+        db.session.commit()
+
+        known = db.session.scalar(select(Participant.id).where(Participant.email == email))
+        _workshop, _registration, counts = seats._seat_state(
+            here.id, programme.id, known or 0, utcnow(), look_up=False)
+        db.session.refresh(programme)
+        db.session.refresh(here)
+        expected = counts.fits(here, programme)
+        db.session.rollback()
+
+        result = seat_pipeline.register(here.id, applicant(email=email))
+        assert result is not None and result.created
+        assert result.status == (S.pending if expected else S.waitlisted), (round_, counts)
+        if result.status == S.waitlisted:
+            assert result.waitlist_position == seats.waitlist_position(result.registration)
+
+
+def columns(row, skip: set[str]) -> dict:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns
+            if column.key not in skip}
+
+
+def test_it_writes_the_rows_the_full_path_writes(app, make_workshop):
+    """Every column of the person, the registration and the mail, beside the same
+    registration made by ``seats.register`` (a new column the SQL forgets shows here)."""
+    first, second = make_workshop(capacity=5), make_workshop(capacity=5)
+    details = {"remarks": "vegetarisch", "accessibility_needs": "Rollstuhl",
+               "accessibility_consent": True, "language": "en", "role": "Sozialamt"}
+    fast = seat_pipeline.register(first.id, applicant("schnell", **details))
+    full = seats.register(second.id, applicant("voll", **details), flush_later=True)
+    db.session.commit()
+
+    times = {"created_at", "requested_at", "status_changed_at", "expires_at", "consent_at",
+             "accessibility_consent_at", "next_attempt_at"}
+    own = {"id", "workshop_id", "participant_id", "registration_id", "token_salt", "email",
+           "name", "feed_salt", "message_id", "recipient", "subject", "body_text",
+           "body_html"} | times
+    a, b = (db.session.get(Registration, r.registration.id) for r in (fast, full))
+    assert columns(a, own) == columns(b, own)
+    assert columns(a.participant, own) == columns(b.participant, own)
+    for row in (a, b):  # the times are the moment of the decision
+        assert row.requested_at == row.created_at == row.status_changed_at == row.consent_at
+        assert row.accessibility_consent_at == row.consent_at
+        assert row.expires_at == row.requested_at + timedelta(hours=48)
+    mails = [db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.registration_id == row.id)).one() for row in (a, b)]
+    assert columns(mails[0], own) == columns(mails[1], own)
+    assert mails[0].status == OutboxStatus.queued and mails[0].kind == "confirm_request"
+    assert mails[0].subject == f"Please confirm: {first.title}"
+    assert mails[0].recipient == "personschnell@kommune.example"
+    assert a.participant.language == "en"
+
+
+def test_every_other_case_is_left_to_the_full_path(app, make_workshop):
+    """A repeat, a row to take up again, a closed, draft, cancelled or unknown workshop:
+    ``None``, and nothing is written (no person either)."""
+    open_ = make_workshop(capacity=5)
+    assert seat_pipeline.register(open_.id, applicant(1)).created
+    seats.cancel(seat_pipeline.register(open_.id, applicant(2)).registration.id)
+    db.session.commit()
+    not_open = [
+        make_workshop(status=WorkshopStatus.draft).id,
+        make_workshop(status=WorkshopStatus.cancelled).id,
+        make_workshop(registration_closes_at=utcnow() - timedelta(minutes=1)).id,
+        make_workshop(registration_opens_at=utcnow() + timedelta(days=1)).id,
+        make_workshop(starts_at=utcnow() - timedelta(hours=1)).id,
+        2**31 - 1,
+    ]
+    people, registrations, mails = (db.session.scalar(select(func.count(model.id)))
+                                    for model in (Participant, Registration, OutboxMessage))
+    assert seat_pipeline.register(open_.id, applicant(1)) is None  # registered already
+    assert seat_pipeline.register(open_.id, applicant(2)) is None  # cancelled: taken up again
+    for workshop_id in not_open:
+        assert seat_pipeline.register(workshop_id, applicant("neu")) is None, workshop_id
+    assert (people, registrations, mails) == tuple(
+        db.session.scalar(select(func.count(model.id)))
+        for model in (Participant, Registration, OutboxMessage))
+    with pytest.raises(InvalidInput):
+        seat_pipeline.register(open_.id, applicant(3, email="kein-at-zeichen"))
+
+
+def test_an_unwritten_mail_is_never_sent_and_the_worker_writes_a_lost_one(app, make_workshop):
+    """The mail's row is reserved as ``unwritten`` with the registration; a request that
+    dies before writing it leaves it so: the worker never sends it as is, and writes it
+    once it is older than ``ORPHANED_AFTER`` (the request would have written it by then)."""
+    workshop = make_workshop(capacity=1)
+    seat_pipeline.register(workshop.id, applicant(1))
+    # a request that died after the pipeline: its rows are committed, the mail unwritten
+    row = seat_pipeline._run(seat_pipeline._parameters(workshop.id, applicant(2).cleaned()))
+    db.session.rollback()
+    registration_id, status, _waiting, message_id = row
+    assert status == "waitlisted"
+    assert db.session.get(OutboxMessage, message_id).status == OutboxStatus.unwritten
+
+    now = utcnow()
+    claimed = []
+    while (claim := sender.claim_next(now)) is not None:
+        claimed.append(claim.id)
+    assert message_id not in claimed and len(claimed) == 1
+
+    jobs.run_due(now)  # too young: its request may still write it
+    db.session.commit()
+    assert db.session.get(OutboxMessage, message_id).status == OutboxStatus.unwritten
+    jobs.run_due(now + seat_pipeline.ORPHANED_AFTER + timedelta(seconds=1))
+    db.session.commit()
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message.status == OutboxStatus.queued and message.kind == "waitlisted"
+    assert message.subject == f"Warteliste: {workshop.title}"
+    assert "Platz 1" in message.body_text, message.body_text
+    assert message.registration_id == registration_id

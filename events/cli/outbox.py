@@ -138,7 +138,8 @@ def status() -> None:
     summary = sender.status_summary()
     counts = summary["counts"]
     click.echo(f"in Warteschlange: {counts['queued']}, gesendet: {counts['sent']}, "
-               f"fehlgeschlagen: {counts['failed']}")
+               f"fehlgeschlagen: {counts['failed']}"
+               + (f", noch ungeschrieben: {counts['unwritten']}" if counts["unwritten"] else ""))
     oldest = summary["oldest_due"]
     if oldest is not None:
         click.echo(f"älteste fällige Nachricht: #{oldest.id} ({oldest.kind}), angelegt "

@@ -57,8 +57,9 @@ def write_into(message_id: int, *, subject: str, body_text: str, body_html: str)
     transaction (``services.seat_pipeline``), so the mail can never be lost; it holds the
     recipient, kind and language, and only the text is missing. A row written already is
     left alone."""
+    table = OutboxMessage.__table__  # a plain UPDATE: no ORM bookkeeping on the rush's path
     db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.unwritten)
+        update(table)
+        .where(table.c.id == message_id, table.c.status == OutboxStatus.unwritten)
         .values(subject=subject, body_text=body_text, body_html=body_html,
                 status=OutboxStatus.queued, next_attempt_at=utcnow()))

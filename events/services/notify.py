@@ -17,18 +17,21 @@ the worker). Titles, reasons and other text the organisers wrote stay as written
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 
 from events import formatting, ical, locales
-from events.mail.outbox import enqueue, write_into
+from events.mail.outbox import enqueue
 from events.models import Registration, RegistrationStatus
 from events.services import tokens, workshop_changes
 from events.urls import base_url
 
 format_datetime = formatting.format_datetime
+#: Where a written message goes instead of a new outbox row (see ``_send``).
+Writer = Callable[..., None]
 
 
 def in_their_language(message):
@@ -67,14 +70,15 @@ def _render(kind: str, registration: Registration, subject: str, **extra) -> tup
 
 
 def _send(kind: str, registration: Registration, subject: str, *, ical: str | None = None,
-          ical_method: str | None = None, into: int | None = None, **extra) -> None:
+          ical_method: str | None = None, into: Writer | None = None, **extra) -> None:
     """Render and enqueue; the caller (``in_their_language``) chose the language.
 
-    ``into``: the id of an unwritten outbox row reserved for this message
-    (``seat_pipeline``): it is written there instead of queued as a new row."""
+    ``into``: the message goes there (``into(subject=…, body_text=…, body_html=…)``)
+    instead of into a new outbox row: ``seat_pipeline`` writes it into the row it
+    reserved with the registration."""
     body_text, body_html = _render(kind, registration, subject, **extra)
     if into is not None:
-        write_into(into, subject=subject, body_text=body_text, body_html=body_html)
+        into(subject=subject, body_text=body_text, body_html=body_html)
         return
     enqueue(
         kind=kind,
@@ -98,14 +102,14 @@ def _calendar(registration: Registration, method: str, *, new_version: bool = Tr
 
 
 @in_their_language
-def confirm_request(registration: Registration, *, into: int | None = None) -> None:
+def confirm_request(registration: Registration, *, into: Writer | None = None) -> None:
     _send("confirm_request", registration,
           _("Bitte bestätigen: %(title)s", title=registration.workshop.title), into=into)
 
 
 @in_their_language
 def waitlisted(registration: Registration, position: int | None, *,
-               into: int | None = None) -> None:
+               into: Writer | None = None) -> None:
     _send("waitlisted", registration,
           _("Warteliste: %(title)s", title=registration.workshop.title), position=position,
           into=into)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 import psycopg
 from flask import current_app
@@ -44,7 +45,7 @@ from sqlalchemy.orm import joinedload
 
 from events import locales
 from events.extensions import db
-from events.mail.outbox import new_message_id
+from events.mail.outbox import new_message_id, write_into
 from events.models import (
     OutboxMessage,
     OutboxStatus,
@@ -146,6 +147,15 @@ SELECT new.id, new.status, w.waiting, mail.id FROM new, w, mail
 """
 
 
+#: The written mail into its row (``outbox.write_into``, as one prepared statement).
+_WRITE = """
+UPDATE outbox_message
+SET subject = %(subject)s, body_text = %(body_text)s, body_html = %(body_html)s,
+    status = 'queued', next_attempt_at = clock_timestamp()
+WHERE id = %(id)s AND status = 'unwritten'
+"""
+
+
 def register(workshop_id: int, applicant: Applicant):
     """``seats.RegistrationResult`` of a new registration made and committed here, or
     ``None`` when this path does not apply (see the module); then nothing was written.
@@ -170,14 +180,14 @@ def register(workshop_id: int, applicant: Applicant):
         select(Registration).where(Registration.id == registration_id)
         .options(joinedload(Registration.workshop), joinedload(Registration.participant))
     ).scalar_one()
-    position = None
+    position, mail = None, {"id": message_id}
     if status == RegistrationStatus.pending.value:
-        notify.confirm_request(registration, into=message_id)
+        notify.confirm_request(registration, into=mail.update)
     else:
         position = waiting + 1  # the new row comes after every entry up to now
-        notify.waitlisted(registration, position, into=message_id)
+        notify.waitlisted(registration, position, into=mail.update)
     result = RegistrationResult(registration, True, registration.status, position)
-    db.session.commit()  # synchronous: returns once the registration is on disk, too
+    _write(mail)
     log.info("registration %s for workshop %s: %s", registration_id, workshop_id, status)
     return result
 
@@ -217,17 +227,38 @@ def _run(params: dict):
             raw.commit()
         row = register.fetchone()
     except psycopg.Error as error:
-        wrapped = DBAPIError.instance(_REGISTER, params, error, psycopg.Error,
-                                      dialect=connection.dialect)
-        if connection.dialect.is_disconnect(error, raw, register):
-            connection.invalidate(error)
-        session.rollback()
-        raise wrapped from error
+        _raise(error, _REGISTER, params, connection, raw)
     finally:
         register.close()
     # The database's transaction has ended; the session's stays open on this connection,
     # and its next statement begins the next one (no return to the pool and back)
     return row
+
+
+def _write(mail: dict) -> None:
+    """The mail into its reserved row, and the commit, in one round trip; the commit is
+    synchronous, so it returns once the registration is on disk, too."""
+    session = db.session()
+    connection = session.connection()
+    raw = connection.connection.driver_connection
+    try:
+        with raw.pipeline():
+            raw.execute(_WRITE, mail, prepare=True)
+            raw.commit()
+    except psycopg.Error as error:
+        _raise(error, _WRITE, mail, connection, raw)
+    session.commit()  # the session's side of it (the database's transaction has ended)
+
+
+def _raise(error: psycopg.Error, statement: str, params: dict, connection, raw):
+    """Raise the driver's error as SQLAlchemy would (``OperationalError`` and the like, so
+    that a lost database is a 503), after dropping a dead connection and rolling back."""
+    wrapped = DBAPIError.instance(statement, params, error, psycopg.Error,
+                                  dialect=connection.dialect)
+    if connection.dialect.is_disconnect(error, raw, None):
+        connection.invalidate(error)
+    db.session.rollback()
+    raise wrapped from error
 
 
 def write_unwritten(now: datetime) -> int:
@@ -247,10 +278,11 @@ def write_unwritten(now: datetime) -> int:
             message.status = OutboxStatus.failed
             message.last_error = "Anmeldung gelöscht, bevor die Nachricht geschrieben war"
             continue
+        write = partial(write_into, message.id)
         if message.kind == "confirm_request":
-            notify.confirm_request(registration, into=message.id)
+            notify.confirm_request(registration, into=write)
         else:
-            notify.waitlisted(registration, waitlist_position(registration), into=message.id)
+            notify.waitlisted(registration, waitlist_position(registration), into=write)
         log.warning("outbox message %s (registration %s) written by the worker",
                     message.id, registration.id)
     return len(rows)

@@ -4,8 +4,8 @@ The programme lock serialises every registration of a programme, so each stateme
 the path is paid by the whole rush. The decision needs counts (seats taken, distinct seat
 holders of the programme), which are read as aggregates in one statement: nothing on the
 path loads every seat holder, so the count of statements is the same with 10 and with 300
-people holding a seat. Statements are counted with a ``before_cursor_execute`` listener (SQLite) and at the
-driver (PostgreSQL, whose rush path sends a pipeline past SQLAlchemy).
+people holding a seat. Statements are counted with a ``before_cursor_execute`` listener
+(SQLite) and at the driver (PostgreSQL, whose rush path sends a pipeline past SQLAlchemy).
 """
 
 from __future__ import annotations

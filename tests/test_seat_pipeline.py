@@ -126,10 +126,13 @@ def test_it_writes_the_rows_the_full_path_writes(app, make_workshop):
 
 
 def test_every_other_case_is_left_to_the_full_path(app, make_workshop):
-    """A repeat, a row to take up again, a closed, draft, cancelled or unknown workshop:
-    ``None``, and nothing is written (no person either)."""
+    """A repeat sends the link again (once in ``LINK_RESEND_MINUTES``); a row to take up
+    again, a closed, draft, cancelled or unknown workshop: ``None``, and nothing is
+    written (no person either)."""
     open_ = make_workshop(capacity=5)
     assert seat_pipeline.register(open_.id, applicant(1)).created
+    again = seat_pipeline.register(open_.id, applicant(1))  # registered already: its link
+    assert not again.created and again.link_resent and again.status == RegistrationStatus.pending
     seats.cancel(seat_pipeline.register(open_.id, applicant(2)).registration.id)
     db.session.commit()
     not_open = [
@@ -142,7 +145,8 @@ def test_every_other_case_is_left_to_the_full_path(app, make_workshop):
     ]
     people, registrations, mails = (db.session.scalar(select(func.count(model.id)))
                                     for model in (Participant, Registration, OutboxMessage))
-    assert seat_pipeline.register(open_.id, applicant(1)) is None  # registered already
+    again = seat_pipeline.register(open_.id, applicant(1))  # registered already
+    assert not again.created and not again.link_resent  # its link went out a moment ago
     assert seat_pipeline.register(open_.id, applicant(2)) is None  # cancelled: taken up again
     for workshop_id in not_open:
         assert seat_pipeline.register(workshop_id, applicant("neu")) is None, workshop_id

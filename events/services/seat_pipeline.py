@@ -25,9 +25,10 @@ lock; its commit waits for the disk, which then has the registration too (the se
 transaction commits with ``synchronous_commit = off``, see ``locking``). Should the
 process die in between, the worker writes it (``write_unwritten``): no mail is lost.
 
-Only the common case takes this path: a workshop open for registration and a person
-without a registration for it. Anything else (a repeat, a cancelled registration taken
-up again, a closed or unknown workshop, SQLite) answers ``None``, and the caller runs
+Only the common cases take this path: a workshop open for registration and a person
+without a registration for it, or with one that holds a seat or waits (a repeat: the
+link again, ``_again``). Anything else (a cancelled registration taken up again, a
+closed or unknown workshop, SQLite) answers ``None``, and the caller runs
 ``seats.register``, which knows every case and its message.
 """
 
@@ -52,12 +53,16 @@ from events.models import (
     Registration,
     RegistrationStatus,
     normalise_email,
+    utcnow,
 )
 from events.services import notify, tokens
 from events.services.applicants import Applicant, validate
 from events.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
+
+#: The status ``_REGISTER`` answers for a person registered already.
+AGAIN = "again"
 
 #: An unwritten mail this old lost its request (which writes it within milliseconds).
 ORPHANED_AFTER = timedelta(seconds=30)
@@ -142,8 +147,15 @@ mail AS (
         new.id, %(email)s, '', '', '', %(language)s, 'unwritten', 0, t.now, '', t.now
     FROM new, t
     RETURNING id
+),
+again AS (
+    SELECT r.id FROM registration r JOIN workshop w ON w.id = r.workshop_id, person, t
+    WHERE r.workshop_id = %(workshop_id)s AND r.participant_id = person.id
+      AND r.status IN ('pending', 'confirmed', 'waitlisted') AND {_OPEN}
 )
 SELECT new.id, new.status, w.waiting, mail.id FROM new, w, mail
+UNION ALL
+SELECT again.id, 'again', NULL, NULL FROM again
 """
 
 
@@ -176,6 +188,8 @@ def register(workshop_id: int, applicant: Applicant):
     if row is None:
         return None
     registration_id, status, waiting, message_id = row
+    if status == AGAIN:
+        return _again(registration_id, applicant.language)
     registration = db.session.execute(
         select(Registration).where(Registration.id == registration_id)
         .options(joinedload(Registration.workshop), joinedload(Registration.participant))
@@ -189,6 +203,28 @@ def register(workshop_id: int, applicant: Applicant):
     result = RegistrationResult(registration, True, registration.status, position)
     _write(mail)
     log.info("registration %s for workshop %s: %s", registration_id, workshop_id, status)
+    return result
+
+
+def _again(registration_id: int, language: str):
+    """A person registered already (pending, confirmed or waiting): ``seats.repeat``
+    (the link again, at most once per ``LINK_RESEND_MINUTES``) under the row's lock, not
+    the programme's: nothing about a seat changes. The same work as a new registration
+    (a read, a rendered mail, a write, a synchronous commit), so that the answer's timing
+    does not tell a known address from a new one (issue 13). ``None`` when the row ended
+    in between (cancelled, expired): then it is a registration anew, for the full path."""
+    from events.services.seats import repeat
+
+    registration = db.session.execute(
+        select(Registration).where(Registration.id == registration_id)
+        .options(joinedload(Registration.workshop), joinedload(Registration.participant))
+        .with_for_update(of=Registration)
+    ).scalar_one_or_none()
+    if registration is None or registration.can_register_again:
+        db.session.rollback()
+        return None
+    result = repeat(registration, utcnow(), language)
+    db.session.commit()
     return result
 
 

@@ -178,7 +178,7 @@ def register(workshop_id: int, applicant: Applicant, now: datetime | None = None
     # decided before the row changes; read for a repeat too, so that both take as long
     fits = counts.fits(workshop, programme)
     if registration is not None and not registration.can_register_again:
-        return _repeat(registration, now, applicant.language)
+        return repeat(registration, now, applicant.language)
 
     reused = registration is not None
     if registration is None:
@@ -323,9 +323,10 @@ def _person_insert(dialect: str):
             .returning(Participant))
 
 
-def _repeat(registration: Registration, now: datetime, language: str) -> RegistrationResult:
+def repeat(registration: Registration, now: datetime, language: str) -> RegistrationResult:
     """A repeated registration: nothing new; the link goes to the mailbox again, in
     ``language``, which from now on is the registration's (the person's latest choice).
+    Changes no seat: needs the registration's row, not the programme's lock.
 
     At most once per ``LINK_RESEND_MINUTES``. Within that time the same work is done
     without the mail (the message is rendered, the registration row written with its

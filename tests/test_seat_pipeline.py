@@ -186,3 +186,17 @@ def test_an_unwritten_mail_is_never_sent_and_the_worker_writes_a_lost_one(app, m
     assert message.subject == f"Warteliste: {workshop.title}"
     assert "Platz 1" in message.body_text, message.body_text
     assert message.registration_id == registration_id
+
+
+def test_an_unwritten_mail_whose_registration_is_gone_fails_with_a_reason(app, make_workshop):
+    workshop = make_workshop(capacity=1)
+    registration_id, _status, _waiting, message_id = seat_pipeline._run(
+        seat_pipeline._parameters(workshop.id, applicant(1).cleaned()))
+    db.session.rollback()
+    db.session.delete(db.session.get(Registration, registration_id))
+    db.session.commit()
+    assert seat_pipeline.write_unwritten(utcnow() + timedelta(minutes=1)) == 1
+    db.session.commit()
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message.status == OutboxStatus.failed and "gelöscht" in message.last_error
+    assert message.registration_id is None

@@ -251,3 +251,17 @@ def test_common_passwords_of_twelve_and_more_are_refused(password):
                                       "Fähre nach Föhr um 7:40"])
 def test_long_uncommon_passphrases_are_accepted(password):
     assert accounts.password_problem(password, "orga@kgst.example") is None
+
+
+@pytest.mark.backends
+def test_a_nul_character_in_the_login_address_is_refused_not_a_server_error(
+        client, make_organiser):
+    """Found by test_fuzz_forms.py: the address reached PostgreSQL, which refuses NUL."""
+    make_organiser()
+    response = _login_post(client, "a\x00b@kgst.example", "irgendein Passwort")
+    assert response.status_code == 401
+    assert "nicht richtig" in response.get_data(as_text=True)
+    token = csrf_token(client, "/organiser/passwort-vergessen")
+    response = client.post("/organiser/passwort-vergessen",
+                           data={"csrf_token": token, "email": "a\x00b@kgst.example"})
+    assert response.status_code < 500

@@ -101,6 +101,11 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def find(email: str) -> Organiser | None:
+    """The account with this address; None for an unknown one. An address with a NUL
+    character cannot belong to an account (``create`` refuses it) and is not asked for
+    (PostgreSQL refuses NUL in text: a typed one was a server error at the login)."""
+    if "\x00" in email:
+        return None
     return db.session.scalar(select(Organiser).where(Organiser.email == normalise_email(email)))
 
 

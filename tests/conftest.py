@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -275,6 +276,47 @@ def make_applicant():
 # --- back office ---------------------------------------------------------------------
 
 ORGANISER_PASSWORD = "Wanderer über dem Nebelmeer 1818"
+
+
+#: argon2id with the least work argon2 allows (one pass over 8 KiB, one lane). The suite
+#: creates and logs in hundreds of accounts; at the production parameters (argon2-cffi's
+#: defaults: 64 MiB, three passes, four lanes) each hash and each check costs about a
+#: quarter of a second of both cores. Hashing and checking stay real; the production
+#: parameters are pinned by ``production_password_hashing`` in test_organiser_auth.py.
+#: (Django's test settings swap in a fast hasher for the same reason.) Servers started as
+#: processes (gunicorn, flask commands) keep the production parameters.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def _hashing_attributes() -> list[tuple[object, str]]:
+    from events.services import accounts, second_factor
+
+    return [(accounts, "HASHER"), (accounts, "_DUMMY_HASH"), (second_factor, "HASHER")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> dict:
+    """Every test hashes with ``CHEAP_HASHER`` unless it asks for
+    ``production_password_hashing``; yields the production values."""
+    production = {(module, name): getattr(module, name)
+                  for module, name in _hashing_attributes()}
+    cheap = {"HASHER": CHEAP_HASHER,
+             "_DUMMY_HASH": CHEAP_HASHER.hash("praxisaustausch-dummy-password")}
+    with pytest.MonkeyPatch.context() as patch:
+        for module, name in production:
+            patch.setattr(module, name, cheap[name])
+        yield production
+
+
+@pytest.fixture
+def production_password_hashing(cheap_password_hashing, monkeypatch) -> PasswordHasher:
+    """This test hashes as the application does (argon2-cffi's defaults); returns the
+    hasher."""
+    for (module, name), value in cheap_password_hashing.items():
+        monkeypatch.setattr(module, name, value)
+    from events.services import accounts
+
+    return accounts.HASHER
 
 
 @pytest.fixture

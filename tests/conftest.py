@@ -160,6 +160,34 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "backends: run on SQLite and on PostgreSQL")
+    if config.pluginmanager.hasplugin("xdist"):
+        # the order of the files comes from pytest_collection_modifyitems below
+        config.option.loadscopereorder = False
+
+
+def _heavy(item) -> bool:
+    return bool(item.get_closest_marker("slow") or item.get_closest_marker("browser")
+                or "browser" in item.fixturenames)
+
+
+def pytest_collection_modifyitems(config, items):
+    """In the processes of ``-n 2 --dist loadfile``: the files with slow or browser tests
+    first, then the others, each group with the files of most tests first.
+
+    pytest-xdist hands out whole files in the order of the collection (reordering by
+    test count is turned off above). Its own order, by test count, put the files of one
+    or two slow tests (fuzzing, servers, browsers: a minute each) last, so one process
+    still ran them while the other had nothing left. Heavy files first leave the short
+    ones to even out the end. A run without xdist keeps pytest's order.
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+    order = sorted(files.values(), key=lambda tests: (not any(map(_heavy, tests)),
+                                                      -len(tests)))
+    items[:] = [item for tests in order for item in tests]
 
 
 @pytest.fixture

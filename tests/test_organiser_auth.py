@@ -269,3 +269,17 @@ def test_common_passwords_of_twelve_and_more_are_refused(password):
                                       "Fähre nach Föhr um 7:40"])
 def test_long_uncommon_passphrases_are_accepted(password):
     assert accounts.password_problem(password, "orga@kgst.example") is None
+
+
+@pytest.mark.backends
+def test_a_nul_character_in_the_login_address_is_refused_not_a_server_error(
+        request, client, make_organiser):
+    """Found by test_fuzz_forms.py with other examples than its derandomised default run
+    draws: the address reaches PostgreSQL, which refuses NUL (a 500). Not fixed here (the
+    branch changes tests only); strict, so the fix has to remove the mark."""
+    if "postgresql" in request.node.name:
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="known: NUL in the login address is a 500 on PostgreSQL"))
+    make_organiser()
+    response = _login_post(client, "a\x00b@kgst.example", "irgendein Passwort")
+    assert response.status_code < 500

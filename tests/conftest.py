@@ -27,6 +27,7 @@ from events import create_app
 from events.extensions import db
 from events.models import Programme, Theme, Workshop, WorkshopStatus
 from events.services.applicants import Applicant
+from tests.postgres_drops import drop_later, wait_for_drops
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -78,7 +79,11 @@ def require_postgres() -> None:
 
 @contextmanager
 def scratch_postgres_database(prefix: str):
-    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards.
+
+    The drop runs in the background (``tests/postgres_drops.py``: PostgreSQL 15 makes it
+    wait for a checkpoint of the whole server); ``dropped_databases`` waits for it.
+    """
     require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -88,9 +93,15 @@ def scratch_postgres_database(prefix: str):
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
             hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_later(admin, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dropped_databases():
+    """Set up first, so torn down last: waits for every drop of the session."""
+    yield
+    problems = wait_for_drops()
+    assert not problems, f"PostgreSQL test databases not dropped: {problems}"
 
 
 @pytest.fixture(scope="session")

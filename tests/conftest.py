@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +27,7 @@ from events import create_app
 from events.extensions import db
 from events.models import Programme, Theme, Workshop, WorkshopStatus
 from events.services.applicants import Applicant
+from tests.postgres_drops import drop_later, wait_for_drops
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -76,7 +79,11 @@ def require_postgres() -> None:
 
 @contextmanager
 def scratch_postgres_database(prefix: str):
-    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards.
+
+    The drop runs in the background (``tests/postgres_drops.py``: PostgreSQL 15 makes it
+    wait for a checkpoint of the whole server); ``dropped_databases`` waits for it.
+    """
     require_postgres()
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -86,9 +93,15 @@ def scratch_postgres_database(prefix: str):
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
             hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_later(admin, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dropped_databases():
+    """Set up first, so torn down last: waits for every drop of the session."""
+    yield
+    problems = wait_for_drops()
+    assert not problems, f"PostgreSQL test databases not dropped: {problems}"
 
 
 @pytest.fixture(scope="session")
@@ -158,6 +171,34 @@ def pytest_generate_tests(metafunc):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "backends: run on SQLite and on PostgreSQL")
+    if config.pluginmanager.hasplugin("xdist"):
+        # the order of the files comes from pytest_collection_modifyitems below
+        config.option.loadscopereorder = False
+
+
+def _heavy(item) -> bool:
+    return bool(item.get_closest_marker("slow") or item.get_closest_marker("browser")
+                or "browser" in item.fixturenames)
+
+
+def pytest_collection_modifyitems(config, items):
+    """In the processes of ``-n 2 --dist loadfile``: the files with slow or browser tests
+    first, then the others, each group with the files of most tests first.
+
+    pytest-xdist hands out whole files in the order of the collection (reordering by
+    test count is turned off above). Its own order, by test count, put the files of one
+    or two slow tests (fuzzing, servers, browsers: a minute each) last, so one process
+    still ran them while the other had nothing left. Heavy files first leave the short
+    ones to even out the end. A run without xdist keeps pytest's order.
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+    order = sorted(files.values(), key=lambda tests: (not any(map(_heavy, tests)),
+                                                      -len(tests)))
+    items[:] = [item for tests in order for item in tests]
 
 
 @pytest.fixture
@@ -166,9 +207,33 @@ def config_overrides() -> dict:
     return {}
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for every app of this test process.
+
+    Each test builds its own app, and with it a Jinja environment that would parse and
+    compile every template it renders again (about 30 ms a template). The cache hands it
+    the code compiled for an earlier app instead; Jinja compares the template's source
+    checksum first, and every app here is configured by the same ``create_app``.
+    """
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 @pytest.fixture
 def app(database_url, tmp_path, config_overrides):
     app = create_app({**base_config(database_url, tmp_path), **config_overrides})
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     with app.app_context():
         yield app
         db.session.remove()
@@ -275,6 +340,47 @@ def make_applicant():
 # --- back office ---------------------------------------------------------------------
 
 ORGANISER_PASSWORD = "Wanderer über dem Nebelmeer 1818"
+
+
+#: argon2id with the least work argon2 allows (one pass over 8 KiB, one lane). The suite
+#: creates and logs in hundreds of accounts; at the production parameters (argon2-cffi's
+#: defaults: 64 MiB, three passes, four lanes) each hash and each check costs about a
+#: quarter of a second of both cores. Hashing and checking stay real; the production
+#: parameters are pinned by ``production_password_hashing`` in test_organiser_auth.py.
+#: (Django's test settings swap in a fast hasher for the same reason.) Servers started as
+#: processes (gunicorn, flask commands) keep the production parameters.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def _hashing_attributes() -> list[tuple[object, str]]:
+    from events.services import accounts, second_factor
+
+    return [(accounts, "HASHER"), (accounts, "_DUMMY_HASH"), (second_factor, "HASHER")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> dict:
+    """Every test hashes with ``CHEAP_HASHER`` unless it asks for
+    ``production_password_hashing``; yields the production values."""
+    production = {(module, name): getattr(module, name)
+                  for module, name in _hashing_attributes()}
+    cheap = {"HASHER": CHEAP_HASHER,
+             "_DUMMY_HASH": CHEAP_HASHER.hash("praxisaustausch-dummy-password")}
+    with pytest.MonkeyPatch.context() as patch:
+        for module, name in production:
+            patch.setattr(module, name, cheap[name])
+        yield production
+
+
+@pytest.fixture
+def production_password_hashing(cheap_password_hashing, monkeypatch) -> PasswordHasher:
+    """This test hashes as the application does (argon2-cffi's defaults); returns the
+    hasher."""
+    for (module, name), value in cheap_password_hashing.items():
+        monkeypatch.setattr(module, name, value)
+    from events.services import accounts
+
+    return accounts.HASHER
 
 
 @pytest.fixture

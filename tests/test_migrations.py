@@ -29,6 +29,8 @@ from tests.conftest import (
     scratch_postgres_database,
 )
 
+pytestmark = pytest.mark.slow  # flask processes, a new PostgreSQL database per test
+
 MODEL_TABLES = set(db.metadata.tables)
 
 

@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from argon2 import PasswordHasher, extract_parameters
 from sqlalchemy import select
 
 from events.extensions import db
@@ -175,6 +176,23 @@ def test_hash_is_argon2id_and_never_the_password(make_organiser):
     organiser = make_organiser()
     assert organiser.password_hash.startswith("$argon2id$")
     assert ORGANISER_PASSWORD not in organiser.password_hash
+
+
+def test_the_application_hashes_with_argon2_cffi_defaults(
+        production_password_hashing, client, make_organiser):
+    """The other tests hash with the cheapest argon2id (conftest.CHEAP_HASHER); the
+    application's own parameters are argon2-cffi's defaults (64 MiB, three passes), for
+    accounts and for the hash an unknown address is checked against, and logging in
+    checks such a hash."""
+    defaults = extract_parameters(PasswordHasher().hash("x"))
+    assert defaults.memory_cost >= 64 * 1024 and defaults.time_cost >= 3
+    organiser = make_organiser()
+    assert extract_parameters(organiser.password_hash) == defaults
+    assert extract_parameters(accounts._DUMMY_HASH) == defaults
+    assert _login_post(client, organiser.email, "falsch" + ORGANISER_PASSWORD
+                       ).status_code == 401  # refused
+    login(client, organiser)
+    assert client.get("/organiser/").status_code == 200
 
 
 def test_forgot_password_answers_the_same_and_mails_only_real_accounts(client, make_organiser):

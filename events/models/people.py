@@ -98,6 +98,9 @@ class Registration(db.Model):
         UniqueConstraint("workshop_id", "participant_id"),
         Index("ix_registration_workshop_status", "workshop_id", "status"),
         Index("ix_registration_status_expires", "status", "expires_at"),
+        # the attendee list's default order (registered, then id), walked page by page;
+        # with the workshop the programme scope is checked inside the index (0009)
+        Index("ix_registration_requested", "requested_at", "id", "workshop_id"),
     )
 
     @property

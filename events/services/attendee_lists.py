@@ -18,6 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from events.extensions import db
 from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
@@ -187,17 +188,30 @@ def waitlist_position():
     return case((Registration.status == S.waitlisted, count + 1), else_=None)
 
 
-def _scoped(statement: Select, query: ListQuery) -> Select:
+def _scoped(statement: Select, query: ListQuery, *, row_by_row: bool = False) -> Select:
+    """Only the registrations of the query's workshop or programme.
+
+    The programme is a list of its workshop ids, from which the database fetches each
+    workshop's registrations: right for counting them all. ``row_by_row`` checks each
+    registration's workshop instead, so that a page can be read in the order of an index
+    (``ix_registration_requested``) and stop after it: with the id list, SQLite fetched
+    every registration of the programme and sorted them all for each page.
+    """
     if query.workshop_id is not None:
         return statement.where(Registration.workshop_id == query.workshop_id)
+    if query.programme_id is not None and row_by_row:
+        scope = aliased(Workshop)  # not the list's own join of the workshop (sort by it)
+        return statement.where(select(scope.id).where(
+            scope.id == Registration.workshop_id,
+            scope.programme_id == query.programme_id).exists())
     if query.programme_id is not None:  # by workshop ids: no join needed for the scope
         return statement.where(Registration.workshop_id.in_(
             select(Workshop.id).where(Workshop.programme_id == query.programme_id)))
     return statement.where(False)  # no scope, no rows
 
 
-def _filtered(statement: Select, query: ListQuery) -> Select:
-    statement = _scoped(statement, query)
+def _filtered(statement: Select, query: ListQuery, *, row_by_row: bool = False) -> Select:
+    statement = _scoped(statement, query, row_by_row=row_by_row)
     if query.status:
         statement = statement.where(Registration.status == S(query.status))
     if query.q:
@@ -225,10 +239,18 @@ def _base(*columns, people: bool = True, workshops: bool = True) -> Select:
 
 
 def _ordered(statement: Select, query: ListQuery, position) -> Select:
-    keys = SORTS[query.sort](position)
-    order = [key.desc().nulls_last() if query.descending else key.asc().nulls_last()
-             for key in keys]
+    order = []
+    for key in SORTS[query.sort](position):
+        ordered = key.desc() if query.descending else key.asc()
+        # empty values last; a NOT NULL column has none, and without NULLS LAST PostgreSQL
+        # can read an index backwards for the descending order (newest registrations first)
+        order.append(ordered if _not_null(key) else ordered.nulls_last())
     return statement.order_by(*order, Registration.id)
+
+
+def _not_null(key) -> bool:
+    """True for a column declared NOT NULL (not for an expression over one)."""
+    return getattr(getattr(key, "expression", key), "nullable", True) is False
 
 
 SORTS = {
@@ -269,7 +291,8 @@ def _page_ids(query: ListQuery, limit: int, offset: int) -> Select:
     """
     narrow = _base(Registration.id, people=bool(query.q) or query.sort in PERSON_SORTS,
                    workshops=query.sort == "workshop")
-    statement = _ordered(_filtered(narrow, query), query, waitlist_position())
+    statement = _ordered(_filtered(narrow, query, row_by_row=query.sort == "registered"),
+                         query, waitlist_position())
     return statement.limit(limit).offset(offset)
 
 

@@ -172,7 +172,7 @@ def waitlist_position():
     """Waitlist place of the row's registration (1 = next), per workshop, as ``seats``
     counts it; NULL for anyone not waiting. Also the organiser API's (``registration_queries``).
 
-    A correlated count on the (workshop, status) index rather than a window function
+    A correlated count on the (workshop, status, …) index rather than a window function
     joined back: with stale planner statistics (right after a bulk import) PostgreSQL
     re-ran the window for every row (1.8 s for 5,000 rows); this stays in milliseconds
     either way. It is still part of the one row query: no query per row.
@@ -334,8 +334,8 @@ def _status_counts(query: ListQuery) -> dict[str, int]:
     else:
         # SQLite groups by sorting: by status alone it sorted every registration of the
         # programme (60 ms of 200,000). By workshop and status they come in the order of
-        # ix_registration_workshop_status, unsorted, and only the groups are added up (25 ms).
-        # PostgreSQL hashes either way, and lost its parallel workers to the nested form.
+        # ix_registration_workshop_figures, unsorted, and only the groups are added up
+        # (25 ms). PostgreSQL hashes either way, and lost its parallel workers to this.
         per_workshop = counted.group_by(Registration.workshop_id, Registration.status).subquery()
         counted = (select(per_workshop.c.status, func.sum(per_workshop.c.number))
                    .group_by(per_workshop.c.status))

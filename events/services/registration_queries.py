@@ -165,12 +165,17 @@ def programme(programme_: Programme | None, *, status: RegistrationStatus | None
                                 for column in (Participant.name, Participant.email,
                                                Participant.municipality))))
     where = and_(*conditions)
-    total = session.scalar(
-        select(func.count(Registration.id))
-        .join(Participant, Participant.id == Registration.participant_id)
-        .join(Workshop, Workshop.id == Registration.workshop_id).where(where)) or 0
+    narrow = select(Registration.id).join(Workshop, Workshop.id == Registration.workshop_id)
+    if q:  # the person's columns only for the search: a lookup per registration otherwise
+        narrow = narrow.join(Participant, Participant.id == Registration.participant_id)
+    narrow = narrow.where(where)
+    total = session.scalar(narrow.with_only_columns(func.count(Registration.id))) or 0
+    order = (Workshop.starts_at, Workshop.id, Registration.requested_at, Registration.id)
+    # the page's ids first, then the full rows of those only: ordered with every column,
+    # the waiting-list place (a correlated count) was computed for every registration of
+    # the programme before the page was cut (SQLite: 0.8 s at 200,000)
+    page_ids = narrow.order_by(*order).limit(per_page).offset((page - 1) * per_page)
     rows = _rows(session.execute(
-        _query(accessibility).where(where)
-        .order_by(Workshop.starts_at, Workshop.id, Registration.requested_at, Registration.id)
-        .limit(per_page).offset((page - 1) * per_page)))
+        _query(accessibility).where(Registration.id.in_(page_ids.scalar_subquery()))
+        .order_by(*order)))
     return Page(rows, page, per_page, total)

@@ -112,7 +112,6 @@ def _workshop_page(item: Availability, form: RegistrationForm, *, status: int = 
                    message: str | None = None):
     return render_template("public/workshop.html", item=item, workshop=item.workshop,
                            form=form, closed_message=message,
-                           figures=catalogue.programme_figures(item.workshop.programme),
                            examples=contribution_catalogue.for_workshop(item.workshop.id),
                            kind_labels=body_kind_labels()), status
 

@@ -58,6 +58,7 @@ from events.models import (
 from events.services import notify, tokens
 from events.services.applicants import Applicant, validate
 from events.services.errors import InvalidInput
+from events.services.seats import RegistrationResult, repeat, waitlist_position
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +176,6 @@ def register(workshop_id: int, applicant: Applicant):
     Raises ``InvalidInput`` for bad fields, as ``seats.register`` does. The caller's
     session must hold no changes; it ends with the mail's transaction committed.
     """
-    from events.services.seats import RegistrationResult  # seats is the caller's fallback
-
     if db.session.get_bind().dialect.name != "postgresql":
         return None
     applicant = applicant.cleaned()
@@ -213,8 +212,6 @@ def _again(registration_id: int, language: str):
     (a read, a rendered mail, a write, a synchronous commit), so that the answer's timing
     does not tell a known address from a new one (issue 13). ``None`` when the row ended
     in between (cancelled, expired): then it is a registration anew, for the full path."""
-    from events.services.seats import repeat
-
     registration = db.session.execute(
         select(Registration).where(Registration.id == registration_id)
         .options(joinedload(Registration.workshop), joinedload(Registration.participant))
@@ -301,8 +298,6 @@ def write_unwritten(now: datetime) -> int:
     """Write the mails whose request died between its commit and the mail's (the worker,
     each round); returns how many. One whose registration is gone cannot be written and
     fails. The caller commits."""
-    from events.services.seats import waitlist_position
-
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.unwritten,
                                     OutboxMessage.created_at < now - ORPHANED_AFTER)

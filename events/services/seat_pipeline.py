@@ -169,7 +169,7 @@ WHERE id = %(id)s AND status = 'unwritten'
 """
 
 
-def register(workshop_id: int, applicant: Applicant):
+def register(workshop_id: int, applicant: Applicant) -> RegistrationResult | None:
     """``seats.RegistrationResult`` of a new registration made and committed here, or
     ``None`` when this path does not apply (see the module); then nothing was written.
 
@@ -205,7 +205,7 @@ def register(workshop_id: int, applicant: Applicant):
     return result
 
 
-def _again(registration_id: int, language: str):
+def _again(registration_id: int, language: str) -> RegistrationResult | None:
     """A person registered already (pending, confirmed or waiting): ``seats.repeat``
     (the link again, at most once per ``LINK_RESEND_MINUTES``) under the row's lock, not
     the programme's: nothing about a seat changes. The same work as a new registration

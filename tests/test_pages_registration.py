@@ -39,6 +39,7 @@ def register_via_form(client, item, n=1, **fields):
 # --- submitting the form -------------------------------------------------------------------
 
 
+@pytest.mark.backends  # PostgreSQL takes the rush's path (seat_pipeline)
 def test_free_seat_is_reserved_and_the_page_asks_to_confirm_by_mail(client, workshop):
     item = workshop(capacity=3)
     response = register_via_form(client, item, remarks="Ich bringe Fragen mit.")
@@ -59,6 +60,7 @@ def test_free_seat_is_reserved_and_the_page_asks_to_confirm_by_mail(client, work
     assert outbox_kinds() == ["confirm_request"]
 
 
+@pytest.mark.backends  # PostgreSQL takes the rush's path (seat_pipeline)
 def test_full_workshop_puts_the_person_on_the_waiting_list_and_the_mail_says_so(
         client, workshop):
     item = workshop(capacity=1)
@@ -73,6 +75,7 @@ def test_full_workshop_puts_the_person_on_the_waiting_list_and_the_mail_says_so(
     assert mail.kind == "waitlisted" and "Platz 2" in mail.body_text
 
 
+@pytest.mark.backends  # PostgreSQL takes the rush's path (seat_pipeline)
 def test_registering_again_sends_the_link_again_without_showing_it(client, workshop):
     item = workshop(capacity=3)
     register_via_form(client, item)
@@ -154,6 +157,7 @@ def test_input_is_kept_after_an_error(client, workshop):
         assert " checked" in tag
 
 
+@pytest.mark.backends  # PostgreSQL takes the rush's path (seat_pipeline)
 def test_accessibility_needs_are_stored_only_with_their_consent(client, workshop):
     item = workshop()
     register_via_form(client, item, 1, accessibility_needs="Gebärdensprachdolmetschung",
@@ -184,6 +188,7 @@ def test_post_with_a_forged_csrf_token_is_refused(client, workshop):
     assert registrations() == []
 
 
+@pytest.mark.backends  # PostgreSQL takes the rush's path (seat_pipeline)
 @pytest.mark.parametrize("state, message", [
     ("closed", "Die Anmeldefrist für diesen Workshop ist abgelaufen."),
     ("cancelled", "Dieser Workshop wurde abgesagt; eine Anmeldung ist nicht möglich."),
@@ -205,6 +210,7 @@ def test_post_when_registration_is_not_open_says_why(client, workshop, state, me
     assert registrations() == []
 
 
+@pytest.mark.backends  # PostgreSQL takes the rush's path (seat_pipeline)
 def test_post_to_unknown_workshop_is_404(client, workshop):
     item = workshop()
     token = csrf_token(client, f"/workshops/{item.slug}")
@@ -270,6 +276,7 @@ def test_cancelling_asks_first_then_cancels(client, workshop):
     assert registration.status == S.cancelled
 
 
+@pytest.mark.backends  # PostgreSQL takes the rush's path (seat_pipeline)
 def test_waitlisted_link_page_shows_the_position(client, workshop):
     item = workshop(capacity=1)
     seats.register(item.id, applicant(1))

@@ -200,3 +200,11 @@ def test_an_unwritten_mail_whose_registration_is_gone_fails_with_a_reason(app, m
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     assert message.status == OutboxStatus.failed and "gelöscht" in message.last_error
     assert message.registration_id is None
+
+
+def test_the_outbox_status_names_unwritten_mails(app, runner, make_workshop):
+    workshop = make_workshop(capacity=1)
+    seat_pipeline._run(seat_pipeline._parameters(workshop.id, applicant(1).cleaned()))
+    db.session.rollback()
+    output = runner.invoke(args=["outbox", "status"]).output
+    assert "in Warteschlange: 0, gesendet: 0, fehlgeschlagen: 0, noch ungeschrieben: 1" in output

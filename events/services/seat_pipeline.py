@@ -58,6 +58,7 @@ from events.models import (
 from events.services import notify, tokens
 from events.services.applicants import Applicant, validate
 from events.services.errors import InvalidInput
+from events.services.locking import begin_serialised
 from events.services.seats import RegistrationResult, repeat, waitlist_position
 
 log = logging.getLogger(__name__)
@@ -189,10 +190,7 @@ def register(workshop_id: int, applicant: Applicant) -> RegistrationResult | Non
     registration_id, status, waiting, message_id = row
     if status == AGAIN:
         return _again(registration_id, applicant.language)
-    registration = db.session.execute(
-        select(Registration).where(Registration.id == registration_id)
-        .options(joinedload(Registration.workshop), joinedload(Registration.participant))
-    ).scalar_one()
+    registration = _registration(registration_id)
     position, mail = None, {"id": message_id}
     if status == RegistrationStatus.pending.value:
         notify.confirm_request(registration, into=mail.update)
@@ -212,17 +210,23 @@ def _again(registration_id: int, language: str) -> RegistrationResult | None:
     (a read, a rendered mail, a write, a synchronous commit), so that the answer's timing
     does not tell a known address from a new one (issue 13). ``None`` when the row ended
     in between (cancelled, expired): then it is a registration anew, for the full path."""
-    registration = db.session.execute(
-        select(Registration).where(Registration.id == registration_id)
-        .options(joinedload(Registration.workshop), joinedload(Registration.participant))
-        .with_for_update(of=Registration)
-    ).scalar_one_or_none()
+    registration = _registration(registration_id, lock=True)
     if registration is None or registration.can_register_again:
         db.session.rollback()
         return None
     result = repeat(registration, utcnow(), language)
     db.session.commit()
     return result
+
+
+def _registration(registration_id: int, *, lock: bool = False) -> Registration | None:
+    """The registration with its workshop and person (what its mail shows), in one read;
+    ``lock``: with its row locked until the commit."""
+    query = (select(Registration).where(Registration.id == registration_id)
+             .options(joinedload(Registration.workshop), joinedload(Registration.participant)))
+    if lock:
+        query = query.with_for_update(of=Registration)
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def _parameters(workshop_id: int, applicant: Applicant) -> dict:
@@ -243,44 +247,37 @@ def _parameters(workshop_id: int, applicant: Applicant) -> dict:
 
 
 def _run(params: dict):
-    """The pipeline, committed; the ``_REGISTER`` row, or None when it inserted nothing."""
-    session = db.session()
-    if session.in_transaction():
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("commit pending changes before a seat change")
-        session.rollback()
-    connection = session.connection()
-    raw = connection.connection.driver_connection
-    register = raw.cursor()
-    try:
-        with raw.pipeline():
-            raw.execute(_PERSON, params, prepare=True)
-            raw.execute(_LOCK, params, prepare=True)
-            register.execute(_REGISTER, params, prepare=True)
-            raw.commit()
-        row = register.fetchone()
-    except psycopg.Error as error:
-        _raise(error, _REGISTER, params, connection, raw)
-    finally:
-        register.close()
-    # The database's transaction has ended; the session's stays open on this connection,
-    # and its next statement begins the next one (no return to the pool and back)
-    return row
+    """The pipeline, committed; the ``_REGISTER`` row, or None when it inserted nothing.
+    The session's transaction stays open on this connection, and its next statement
+    begins the database's next one (no return to the pool and back)."""
+    begin_serialised()  # no pending changes; a read-only transaction is ended
+    return _committed((_PERSON, params), (_LOCK, params), (_REGISTER, params))
 
 
 def _write(mail: dict) -> None:
     """The mail into its reserved row, and the commit, in one round trip; the commit is
     synchronous, so it returns once the registration is on disk, too."""
-    session = db.session()
-    connection = session.connection()
+    _committed((_WRITE, mail))
+    db.session.commit()  # the session's side of it (the database's transaction has ended)
+
+
+def _committed(*statements: tuple[str, dict]) -> tuple | None:
+    """The statements and a COMMIT in one pipeline on the session's connection (one round
+    trip, prepared statements); the first row of the last one, if it returns rows."""
+    connection = db.session.connection()
     raw = connection.connection.driver_connection
+    last = raw.cursor()
     try:
         with raw.pipeline():
-            raw.execute(_WRITE, mail, prepare=True)
+            for statement, params in statements[:-1]:
+                raw.execute(statement, params, prepare=True)
+            last.execute(*statements[-1], prepare=True)
             raw.commit()
+        return last.fetchone() if last.description else None
     except psycopg.Error as error:
-        _raise(error, _WRITE, mail, connection, raw)
-    session.commit()  # the session's side of it (the database's transaction has ended)
+        _raise(error, *statements[-1], connection, raw)
+    finally:
+        last.close()
 
 
 def _raise(error: psycopg.Error, statement: str, params: dict, connection, raw):

@@ -31,6 +31,14 @@ wrk's coordinated-omission correction only touches latencies above run time × c
 its capacity, no more seat holders than the cap, as many registrations as 202 answers, and
 one outbox row (the mail) per registration. Exit status 1 when a check or a target fails.
 
+The mails: on PostgreSQL the request only reserves its mail's row; an outbox worker
+writes and sends it (``services.unwritten_mail``). ``--outbox-workers`` (1) such
+processes run beside the server from the start, as in production (with the systemd
+unit's ``Nice=10``: on a shared machine the answers come first), so the CPU they take from
+the rush is counted; after the last answer the benchmark waits until every mail is
+written and sent (as an .eml file each: no mail server) and reports how long that took,
+the workers' CPU per mail, and fails unless every row was sent exactly once.
+
 Rate limits stay on (``--rate-limit``, far above the rush: every request comes from one
 address here), in ``--limiter-storage`` (``memory://``: per worker process; use ``redis://``
 when several processes must share the counts, as in production). The client runs on the
@@ -76,6 +84,9 @@ from events.models import (  # noqa: E402
 from tests.server_support import GunicornServer  # noqa: E402
 
 LUA = Path(__file__).with_suffix(".lua")
+#: The outbox workers' priority, as ``deploy/praxisaustausch-worker.service`` sets it
+#: (``Nice=10``, and ``CPUWeight=20`` for its cgroup: here the nice of its autogroup).
+WORKER_NICE = 10
 #: The issue's targets (PostgreSQL; SQLite's figures are reported against them too).
 TARGET_RATE = 300.0
 TARGET_P99_MS = 500.0
@@ -98,6 +109,11 @@ def arguments() -> argparse.Namespace:
                         help="RATELIMIT_REGISTRATION during the run ('off': limiter disabled)")
     parser.add_argument("--limiter-storage", default="memory://",
                         help="RATELIMIT_STORAGE_URI, e.g. redis://127.0.0.1:6379/15")
+    parser.add_argument("--pool-size", type=int, default=0,
+                        help="database connections kept per process (0: one per thread)")
+    parser.add_argument("--outbox-workers", type=int, default=1,
+                        help="`flask outbox worker` processes running beside the server "
+                             "(0: none; the mails then stay unwritten)")
     parser.add_argument("--deadline", type=float, default=300, help="seconds for the rush")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
                         help="admin connection; a throw-away database is created beside it")
@@ -131,7 +147,11 @@ def prepare(url: str, folder: Path, args) -> list[int]:
 def server_environment(args) -> dict:
     # connections stay open between a client's requests (gthread; the default of 2 s
     # closes parked ones, and a request sent at that moment is lost to a read error)
-    env = {"GUNICORN_CMD_ARGS": "--keep-alive 75"}
+    # each process its own listening socket (SO_REUSEPORT): the kernel spreads the 200
+    # connections evenly, where one shared socket gave 150 to one process and 50 to the
+    # other (whose clients then waited half as long); a pool connection per thread
+    env = {"GUNICORN_CMD_ARGS": "--keep-alive 75 --reuse-port",
+           "DATABASE_POOL_SIZE": str(args.pool_size or args.worker_threads)}
     if args.rate_limit == "off":
         return {**env, "RATELIMIT_ENABLED": "false"}
     return {**env, "RATELIMIT_ENABLED": "true", "RATELIMIT_REGISTRATION": args.rate_limit,
@@ -175,14 +195,16 @@ def database_pids(url: str, folder: Path) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds spent by the app (gunicorn), the database connections and wrk between
-    ``start`` and ``stop``; read from /proc, so the machine's other load is not counted."""
+    """CPU seconds spent by the app (gunicorn), the outbox workers, the database
+    connections and wrk between ``start`` and ``stop``; read from /proc, so the machine's
+    other load is not counted."""
 
-    def __init__(self, master: int, url: str, folder: Path) -> None:
-        self.master, self.url, self.folder = master, url, folder
+    def __init__(self, master: int, workers: list[int], url: str, folder: Path) -> None:
+        self.master, self.workers, self.url, self.folder = master, workers, url, folder
 
     def _sample(self) -> dict[str, dict[int, float]]:
         return {"app": {pid: cpu_seconds(pid) for pid in server_pids(self.master)},
+                "worker": {pid: cpu_seconds(pid) for pid in self.workers},
                 "database": {pid: cpu_seconds(pid)
                              for pid in database_pids(self.url, self.folder)}}
 
@@ -220,6 +242,56 @@ def run_wrk(base_url: str, workshop_ids: list[int], folder: Path, args) -> tuple
         process.send_signal(signal.SIGINT)  # wrk prints its summary and ends
     output, _ = process.communicate(timeout=60)
     return output, [path.read_text() for path in sorted(marks.glob("done-*"))]
+
+
+def start_outbox_workers(server: GunicornServer, count: int) -> list[subprocess.Popen]:
+    """``flask outbox worker`` processes on the server's database and mail folder (no mail
+    server: each mail becomes an .eml file there), one round a second."""
+    workers = []
+    for n in range(count):
+        log = open(server.workdir / f"outbox-worker-{n}.log", "ab")  # noqa: SIM115
+        workers.append(subprocess.Popen(
+            ["nice", "-n", str(WORKER_NICE), sys.executable, "-m", "flask", "--app", "app",
+             "outbox", "worker", "--interval", "1"], cwd=ROOT, env=server.environment(),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        # a new session is a new autogroup, which the scheduler weighs like the server's
+        # whole group whatever the process's nice: the autogroup gets the nice as well
+        # (what the unit's CPUWeight does to its cgroup)
+        try:
+            Path(f"/proc/{workers[-1].pid}/autogroup").write_text(str(WORKER_NICE))
+        except OSError as error:
+            print(f"  note        worker {n}: autogroup nice not set ({error})")
+    return workers
+
+
+def wait_for_mail(url: str, folder: Path, deadline: float) -> tuple[float, Counter]:
+    """Seconds until no outbox row is left to write or send (or the deadline), and the
+    rows by status then."""
+    app = bench_app(url, folder)
+    start = time.monotonic()
+    with app.app_context():
+        while True:
+            counts = Counter({status.value: n for status, n in db.session.execute(
+                select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status))})
+            db.session.rollback()
+            if not (counts["unwritten"] or counts["queued"]) \
+                    or time.monotonic() - start > deadline:
+                break
+            time.sleep(0.1)
+        db.session.remove()
+        db.engine.dispose()
+    return time.monotonic() - start, counts
+
+
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def wrk_latency(output: str) -> dict[str, float]:
@@ -274,16 +346,25 @@ def main() -> int:
         workshop_ids = prepare(url, folder, args)
         server = GunicornServer(url, folder, workers=args.workers, threads=args.worker_threads,
                                 env=server_environment(args), timeout=120)
+        workers: list[subprocess.Popen] = []
         try:
             server.start(wait=180)  # eight workers booting at once on a busy machine
-            meter = CpuMeter(server.process.pid, url, folder)
+            workers = start_outbox_workers(server, args.outbox_workers)
+            meter = CpuMeter(server.process.pid, [w.pid for w in workers], url, folder)
             meter.start()
             output, marks = run_wrk(server.url, workshop_ids, folder, args)
             cpu = meter.stop()
             log_tail = server.log_tail(3000)
+            mail_meter = CpuMeter(server.process.pid, [w.pid for w in workers], url, folder)
+            mail_meter.start()
+            if workers:
+                mail_seconds, mail_counts = wait_for_mail(url, folder, args.deadline)
+            mail_cpu = mail_meter.stop()
         finally:
+            stop_processes(workers)
             server.stop()
         lines, failed = check_database(url, folder, args)
+        mail_files = len(list(server.mail_dir.glob("*.eml"))) if workers else 0
     registrations = int(failed.pop().split("=")[1])
 
     statuses: Counter = Counter()
@@ -317,8 +398,9 @@ def main() -> int:
           f"wrk's Requests/sec {wrk_rate.group(1) if wrk_rate else '?'})")
     per = {part: seconds * 1000 / max(answered, 1) for part, seconds in cpu.items()}
     total = sum(per.values())
-    print(f"  CPU         {total:6.2f} ms per registration: app {per['app']:.2f}, database "
-          f"{per['database']:.2f}, wrk {per['wrk']:.2f} (so at most "
+    print(f"  CPU         {total:6.2f} ms per registration: app {per['app']:.2f}, outbox "
+          f"workers {per['worker']:.2f}, database {per['database']:.2f}, wrk {per['wrk']:.2f} "
+          f"(so at most "
           f"{os.cpu_count() * 1000 / total if total else float('nan'):.0f} registrations/s on "
           f"{os.cpu_count()} CPUs when the CPU is the limit)")
     for label in ("50%", "75%", "90%", "99%"):
@@ -328,6 +410,16 @@ def main() -> int:
         print(f"  socket errors {socket_errors.group(1)}")
     for line in lines:
         print(line)
+    if workers:
+        mails = sum(mail_counts.values())
+        worker_ms = (cpu["worker"] + mail_cpu["worker"]) * 1000 / max(mails, 1)
+        print(f"  mail        {args.outbox_workers} outbox worker(s) beside the server: "
+              f"{mail_counts['sent']} of {mails} mails written and sent (.eml files: "
+              f"{mail_files}), the last {mail_seconds:.1f} s after the rush's last answer; "
+              f"worker CPU {worker_ms:.2f} ms per mail (database "
+              f"{mail_cpu['database'] * 1000 / max(mails, 1):.2f} after the rush)")
+        if mail_counts["sent"] != mails or mail_files != mails:
+            failed.append(f"mail: {dict(mail_counts)}, {mail_files} files for {mails} rows")
 
     if answered != args.requests:
         failed.append(f"{answered} of {args.requests} requests answered")

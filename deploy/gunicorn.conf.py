@@ -6,8 +6,9 @@ through the environment (in the systemd unit's EnvironmentFile) without editing 
 * ``GUNICORN_BIND`` (``127.0.0.1:8000``): nginx on the same machine proxies to it; for an
   app server nginx reaches over the network bind its private address, never a public one.
 * ``GUNICORN_WORKERS`` (2 per core): processes. Each has its own database pool
-  (SQLAlchemy: 5 connections + 10 overflow), so workers × servers × 15 must stay below
-  PostgreSQL's ``max_connections``.
+  (SQLAlchemy: ``DATABASE_POOL_SIZE`` connections, one per thread unless set, + 10
+  overflow), so workers × servers × (threads + 10) must stay below PostgreSQL's
+  ``max_connections``.
 * ``GUNICORN_THREADS`` (4): threads per process (``gthread``). A request mostly waits for
   the database; threads keep the cores busy meanwhile and slow clients cannot block a
   whole process.
@@ -23,6 +24,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count()))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# a pooled database connection per thread (the app reads it in each process after the fork)
+os.environ.setdefault("DATABASE_POOL_SIZE", str(threads))
 
 # A request that takes longer than this is stuck (the slowest real one, an XLSX export
 # of every registration, takes a few seconds); the process is restarted.

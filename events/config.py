@@ -183,10 +183,16 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
         raise RuntimeError("MAIL_USE_TLS (STARTTLS, port 587) and MAIL_USE_SSL (port 465) "
                            "exclude each other; set only one")
 
+    url = database_url(env.text("DATABASE_URL"), instance)
+    engine_options = {"pool_pre_ping": True}
+    if not url.startswith("sqlite"):
+        # connections kept per process: at least one per thread, or every request beyond
+        # them opens and closes one (a new server process each, under load)
+        engine_options["pool_size"] = env.integer("DATABASE_POOL_SIZE", 5, minimum=1)
     return {
         "SECRET_KEY": env.text("SECRET_KEY"),  # None: create_app takes the one in instance/
-        "SQLALCHEMY_DATABASE_URI": database_url(env.text("DATABASE_URL"), instance),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
         "MAIL_SERVER": env.text("MAIL_SERVER"),
         "MAIL_PORT": env.integer("MAIL_PORT", 25, minimum=1),
         "MAIL_USE_TLS": mail_tls,

@@ -321,6 +321,16 @@ def applicant(n: int | str = 1, **fields) -> Applicant:
     )
 
 
+def write_mails() -> None:
+    """The first step of a worker round: write the mails that the rush's path (PostgreSQL,
+    ``seat_pipeline``) reserved with their registrations (``unwritten_mail``); committed.
+    On SQLite there are none: there the request writes its mail."""
+    from events.services import unwritten_mail
+
+    unwritten_mail.write_unwritten()
+    db.session.commit()
+
+
 def confirmed(workshop, n, now):
     """Register applicant ``n`` for ``workshop`` and confirm at ``now`` (two commits)."""
     from events.services import seats

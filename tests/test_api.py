@@ -24,6 +24,7 @@ from events.models import (
 from events.services import tokens
 from events.web.api_schemas import ACCEPTED_MESSAGE
 from tests.api_support import INVALID_BODIES, body, upcoming
+from tests.conftest import write_mails
 
 WORKSHOP_FIELDS = {
     "id", "slug", "title", "description", "theme", "starts_at", "ends_at", "venue", "capacity",
@@ -202,6 +203,7 @@ def test_full_workshop_waitlists_and_the_mail_says_so(client, workshop):
         (202, answers[0].get_data())}
     assert [stored_status(f"person{n}@kommune.example") for n in (1, 2, 3)] == [
         RegistrationStatus.pending, RegistrationStatus.waitlisted, RegistrationStatus.waitlisted]
+    write_mails()
     assert mail_kinds() == ["confirm_request", "waitlisted", "waitlisted"]
     third = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert "Platz 2" in third.body_text
@@ -233,6 +235,7 @@ def test_the_personal_link_never_appears_in_an_answer(client, workshop):
     for registration in db.session.scalars(select(Registration)):
         token = tokens.token_for(registration)
         secrets += [token, token.partition(".")[2], registration.token_salt]
+    write_mails()
     mails = " ".join(db.session.scalars(select(OutboxMessage.body_text)))
     assert all(tokens.manage_url(r) in mails for r in db.session.scalars(select(Registration)))
     for answer in answers:

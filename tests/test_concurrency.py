@@ -36,7 +36,7 @@ from events.services import seats
 from events.services.errors import StateConflict
 from events.services.locking import begin_serialised, lock_programme
 from events.web.api_schemas import ACCEPTED_MESSAGE
-from tests.conftest import applicant
+from tests.conftest import applicant, write_mails
 from tests.server_support import GunicornServer, fire, person, problems
 
 pytestmark = [pytest.mark.backends, pytest.mark.slow]
@@ -186,6 +186,7 @@ WAITING_PLACE = re.compile(r"\(Platz (\d+)\)")
 
 def mailed_places(programme_id: int) -> dict[tuple[int, str], int]:
     """(workshop id, e-mail) → the waiting-list place named in the "waitlisted" mail."""
+    write_mails()
     rows = db.session.execute(
         select(Registration.workshop_id, OutboxMessage.recipient, OutboxMessage.body_text)
         .join(Registration, Registration.id == OutboxMessage.registration_id)

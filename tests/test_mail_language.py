@@ -21,7 +21,7 @@ from events.extensions import db
 from events.mail import sender
 from events.models import Contribution, OutboxMessage, Registration, Theme, utcnow
 from events.services import jobs, seat_admin, seats, workshops
-from tests.conftest import applicant
+from tests.conftest import applicant, write_mails
 from tests.ical_support import vobject_events
 from tests.pages_support import dated_workshops, form_data, post_form
 
@@ -51,6 +51,8 @@ def workshop(make_workshop):
 
 
 def outbox(kind: str | None = None) -> list[OutboxMessage]:
+    """The mails, once the worker has written those the rush's path reserved."""
+    write_mails()
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if kind:
         query = query.where(OutboxMessage.kind == kind)
@@ -60,6 +62,7 @@ def outbox(kind: str | None = None) -> list[OutboxMessage]:
 def delivered(smtp) -> list:
     """Send what is due through the real SMTP server and return the parsed messages."""
     before = len(smtp.received)
+    write_mails()
     sender.send_due()
     return [received.message for received in smtp.received[before:]]
 

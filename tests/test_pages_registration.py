@@ -12,7 +12,7 @@ from events.extensions import db
 from events.models import OutboxMessage, Registration, utcnow
 from events.models import RegistrationStatus as S
 from events.services import seats, tokens, workshops
-from tests.conftest import applicant
+from tests.conftest import applicant, write_mails
 from tests.pages_support import csrf_token, dated_workshops, form_data, main, post_form, visible
 
 
@@ -71,6 +71,7 @@ def test_full_workshop_puts_the_person_on_the_waiting_list_and_the_mail_says_so(
     text = main(client.get(response.headers["Location"]).data)
     assert MAILBOX in text and "Warteliste, auf Platz" not in text
     assert registrations()[-1].status == S.waitlisted
+    write_mails()
     mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert mail.kind == "waitlisted" and "Platz 2" in mail.body_text
 

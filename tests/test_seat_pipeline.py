@@ -9,7 +9,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from events.extensions import db
 from events.mail import sender
@@ -22,7 +22,7 @@ from events.models import (
     WorkshopStatus,
     utcnow,
 )
-from events.services import jobs, seat_pipeline, seats
+from events.services import jobs, seat_pipeline, seats, unwritten_mail
 from events.services.errors import InvalidInput
 from tests.conftest import applicant
 
@@ -54,8 +54,7 @@ def person(n) -> Participant:
 def test_the_decision_is_the_seat_rule_s(make_programme, make_workshop):
     """Random states of a programme (capacity, cap, departed people, holders in this and
     other workshops, waiting entries, ended ones; the applicant new or holding a seat
-    elsewhere): the SQL decides what ``SeatState.fits`` decides on the same counts, and
-    the waiting place is ``seats.waitlist_position``'s."""
+    elsewhere): the SQL decides what ``SeatState.fits`` decides on the same counts."""
     rng = random.Random(15)
     people = iter(range(10_000))
     for round_ in range(40):
@@ -85,8 +84,7 @@ def test_the_decision_is_the_seat_rule_s(make_programme, make_workshop):
         result = seat_pipeline.register(here.id, applicant(email=email))
         assert result is not None and result.created
         assert result.status == (S.pending if expected else S.waitlisted), (round_, counts)
-        if result.status == S.waitlisted:
-            assert result.waitlist_position == seats.waitlist_position(result.registration)
+        assert db.session.get(Registration, result.registration_id).status == result.status
 
 
 def columns(row, skip: set[str]) -> dict:
@@ -103,13 +101,15 @@ def test_it_writes_the_rows_the_full_path_writes(app, make_workshop):
     fast = seat_pipeline.register(first.id, applicant("schnell", **details))
     full = seats.register(second.id, applicant("voll", **details), flush_later=True)
     db.session.commit()
+    assert unwritten_mail.write_unwritten() == 1  # the worker writes the rush's mail
+    db.session.commit()
 
     times = {"created_at", "requested_at", "status_changed_at", "expires_at", "consent_at",
              "accessibility_consent_at", "next_attempt_at"}
     own = {"id", "workshop_id", "participant_id", "registration_id", "token_salt", "email",
            "name", "feed_salt", "message_id", "recipient", "subject", "body_text",
            "body_html"} | times
-    a, b = (db.session.get(Registration, r.registration.id) for r in (fast, full))
+    a, b = (db.session.get(Registration, r.registration_id) for r in (fast, full))
     assert columns(a, own) == columns(b, own)
     assert columns(a.participant, own) == columns(b.participant, own)
     for row in (a, b):  # the times are the moment of the decision
@@ -133,7 +133,7 @@ def test_every_other_case_is_left_to_the_full_path(app, make_workshop):
     assert seat_pipeline.register(open_.id, applicant(1)).created
     again = seat_pipeline.register(open_.id, applicant(1))  # registered already: its link
     assert not again.created and again.link_resent and again.status == RegistrationStatus.pending
-    seats.cancel(seat_pipeline.register(open_.id, applicant(2)).registration.id)
+    seats.cancel(seat_pipeline.register(open_.id, applicant(2)).registration_id)
     db.session.commit()
     not_open = [
         make_workshop(status=WorkshopStatus.draft).id,
@@ -157,54 +157,125 @@ def test_every_other_case_is_left_to_the_full_path(app, make_workshop):
         seat_pipeline.register(open_.id, applicant(3, email="kein-at-zeichen"))
 
 
-def test_an_unwritten_mail_is_never_sent_and_the_worker_writes_a_lost_one(app, make_workshop):
-    """The mail's row is reserved as ``unwritten`` with the registration; a request that
-    dies before writing it leaves it so: the worker never sends it as is, and writes it
-    once it is older than ``ORPHANED_AFTER`` (the request would have written it by then)."""
+def test_a_repeat_is_seats_repeat(app, make_workshop):
+    """Registered already: the registration's and the person's language become the new
+    choice, the link goes out again (``link_again``, in that language) once per
+    ``LINK_RESEND_MINUTES`` and not in between; as ``seats.repeat`` does it."""
+    workshop = make_workshop(capacity=0)  # the waiting list: the link mail tells the place
+    first = seat_pipeline.register(workshop.id, applicant(1, language="de"))
+    again = seat_pipeline.register(workshop.id, applicant(1, language="en"))
+    assert (again.created, again.link_resent, again.status) == (False, True, S.waitlisted)
+    assert again.registration_id == first.registration_id
+    registration = db.session.get(Registration, again.registration_id)
+    assert registration.language == registration.participant.language == "en"
+    sent_at = registration.link_sent_at
+    assert sent_at is not None
+    assert unwritten_mail.write_unwritten() == 2
+    db.session.commit()
+    mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.kind, m.language, m.status) for m in mails] == [
+        ("waitlisted", "de", OutboxStatus.queued), ("link_again", "en", OutboxStatus.queued)]
+    assert mails[1].subject == f"Your personal link: {workshop.title}"
+    assert "1" in mails[1].body_text and "/anmeldung/" in mails[1].body_text
+
+    quiet = seat_pipeline.register(workshop.id, applicant(1, language="de"))
+    assert not quiet.link_resent and not quiet.created
+    registration = db.session.get(Registration, again.registration_id, populate_existing=True)
+    assert registration.link_sent_at == sent_at and registration.language == "de"
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 2
+
+    registration.link_sent_at = sent_at - timedelta(
+        minutes=app.config["LINK_RESEND_MINUTES"])
+    db.session.commit()
+    assert seat_pipeline.register(workshop.id, applicant(1)).link_resent
+
+
+def test_the_worker_writes_every_reserved_mail_in_its_next_round(app, make_workshop):
+    """The request renders nothing: its mail stays ``unwritten`` (never sent so) until the
+    worker's round, which writes it from the registration as it is then, and sends it."""
     workshop = make_workshop(capacity=1)
     seat_pipeline.register(workshop.id, applicant(1))
-    # a request that died after the pipeline: its rows are committed, the mail unwritten
-    row = seat_pipeline._run(seat_pipeline._parameters(workshop.id, applicant(2).cleaned()))
-    db.session.rollback()
-    registration_id, status, _waiting, message_id = row
-    assert status == "waitlisted"
-    assert db.session.get(OutboxMessage, message_id).status == OutboxStatus.unwritten
-
-    now = utcnow()
-    claimed = []
-    while (claim := sender.claim_next(now)) is not None:
-        claimed.append(claim.id)
-    assert message_id not in claimed and len(claimed) == 1
-
-    jobs.run_due(now)  # too young: its request may still write it
+    waiting = seat_pipeline.register(workshop.id, applicant(2))
+    assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {
+        OutboxStatus.unwritten}
+    assert sender.claim_next(utcnow()) is None  # nothing to send as is
     db.session.commit()
-    assert db.session.get(OutboxMessage, message_id).status == OutboxStatus.unwritten
-    jobs.run_due(now + seat_pipeline.ORPHANED_AFTER + timedelta(seconds=1))
+
+    jobs.run_due()
     db.session.commit()
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    message = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.registration_id == waiting.registration_id)).one()
     assert message.status == OutboxStatus.queued and message.kind == "waitlisted"
     assert message.subject == f"Warteliste: {workshop.title}"
     assert "Platz 1" in message.body_text, message.body_text
-    assert message.registration_id == registration_id
+    assert sender.send_due().sent == 2
 
 
-def test_an_unwritten_mail_whose_registration_is_gone_fails_with_a_reason(app, make_workshop):
+def test_a_reserved_mail_that_is_no_longer_true_is_dropped_with_its_reason(
+        app, make_workshop):
+    """Cancelled, promoted or deleted before the worker came: ``dropped`` (their own mail
+    tells what happened), never sent and never retried."""
     workshop = make_workshop(capacity=1)
-    registration_id, _status, _waiting, message_id = seat_pipeline._run(
-        seat_pipeline._parameters(workshop.id, applicant(1).cleaned()))
-    db.session.rollback()
-    db.session.delete(db.session.get(Registration, registration_id))
+    results = [seat_pipeline.register(workshop.id, applicant(n)) for n in range(4)]
+    seats.cancel(results[0].registration_id)  # promotes the first waiting (1)
     db.session.commit()
-    assert seat_pipeline.write_unwritten(utcnow() + timedelta(minutes=1)) == 1
+    db.session.delete(db.session.get(Registration, results[2].registration_id))
     db.session.commit()
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    assert message.status == OutboxStatus.failed and "gelöscht" in message.last_error
-    assert message.registration_id is None
+
+    assert unwritten_mail.write_unwritten() == 4
+    db.session.commit()
+    mails = {m.registration_id: m for m in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind.in_(["confirm_request", "waitlisted"])))}
+    assert mails[results[3].registration_id].status == OutboxStatus.queued
+    assert "Platz 1" in mails[results[3].registration_id].body_text  # 1 promoted, 2 gone
+    for gone in (results[0], results[1]):
+        message = mails[gone.registration_id]
+        assert message.status == OutboxStatus.dropped and "überholt" in message.last_error
+        assert message.body_text == ""
+    deleted = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.registration_id.is_(None))).one()
+    assert deleted.status == OutboxStatus.dropped and "gelöscht" in deleted.last_error
+    assert sender.retry_failed() == 0
+    db.session.commit()
+    assert sender.send_due().sent == 3  # the waiting one's, the promotion, the cancellation
+
+
+def test_a_round_writes_mails_and_expires_reservations_together(app, make_workshop):
+    """A worker round with reserved mails and an overdue reservation: both done (the
+    expiry's seat change needs a transaction of its own)."""
+    workshop = make_workshop(capacity=1)
+    first = seat_pipeline.register(workshop.id, applicant(1))
+    waiting = seat_pipeline.register(workshop.id, applicant(2))
+    unwritten_mail.write_unwritten()
+    seat_pipeline.register(workshop.id, applicant(3))  # its mail still to write
+    registration = db.session.get(Registration, first.registration_id)
+    registration.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+
+    assert jobs.run_due()["expired"] == 1
+    db.session.commit()
+    assert db.session.get(Registration, waiting.registration_id).status == S.pending
+    assert not db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.unwritten)).all()
+
+
+def test_two_workers_never_write_the_same_mail(app, make_workshop):
+    """Rows another worker holds are skipped (``SKIP LOCKED``), not waited for or written
+    twice."""
+    workshop = make_workshop(capacity=5)
+    for n in range(3):
+        seat_pipeline.register(workshop.id, applicant(n))
+    with db.engine.connect() as other:  # the other worker, in the middle of its batch
+        other.execute(text("SELECT id FROM outbox_message WHERE status = 'unwritten' "
+                           "FOR UPDATE"))
+        assert unwritten_mail.write_unwritten() == 0
+        db.session.commit()
+    assert unwritten_mail.write_unwritten() == 3
+    db.session.commit()
 
 
 def test_the_outbox_status_names_unwritten_mails(app, runner, make_workshop):
     workshop = make_workshop(capacity=1)
-    seat_pipeline._run(seat_pipeline._parameters(workshop.id, applicant(1).cleaned()))
-    db.session.rollback()
+    seat_pipeline.register(workshop.id, applicant(1))
     output = runner.invoke(args=["outbox", "status"]).output
     assert "in Warteschlange: 0, gesendet: 0, fehlgeschlagen: 0, noch ungeschrieben: 1" in output

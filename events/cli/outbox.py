@@ -139,7 +139,8 @@ def status() -> None:
     counts = summary["counts"]
     click.echo(f"in Warteschlange: {counts['queued']}, gesendet: {counts['sent']}, "
                f"fehlgeschlagen: {counts['failed']}"
-               + (f", noch ungeschrieben: {counts['unwritten']}" if counts["unwritten"] else ""))
+               + (f", noch ungeschrieben: {counts['unwritten']}" if counts["unwritten"] else "")
+               + (f", verworfen: {counts['dropped']}" if counts["dropped"] else ""))
     oldest = summary["oldest_due"]
     if oldest is not None:
         click.echo(f"älteste fällige Nachricht: #{oldest.id} ({oldest.kind}), angelegt "

@@ -55,9 +55,9 @@ def write_into(message_id: int, *, subject: str, body_text: str, body_html: str)
     """Write a message into its reserved, still ``unwritten`` outbox row and queue it (in the
     caller's transaction). The row was added with the change it is about, in the same
     transaction (``services.seat_pipeline``), so the mail can never be lost; it holds the
-    recipient, kind and language, and only the text is missing. A row written already is
-    left alone."""
-    table = OutboxMessage.__table__  # a plain UPDATE: no ORM bookkeeping on the rush's path
+    recipient, kind and language, and only the text is missing (``services.unwritten_mail``
+    writes it). A row written already is left alone."""
+    table = OutboxMessage.__table__  # a plain UPDATE: no ORM bookkeeping per row
     db.session.execute(
         update(table)
         .where(table.c.id == message_id, table.c.status == OutboxStatus.unwritten)

@@ -17,9 +17,11 @@ class OutboxStatus(str, enum.Enum):
     sent = "sent"
     failed = "failed"
     #: Reserved with its change (a registration on PostgreSQL's fast path), the text not
-    #: yet written: never sent as is; written right after the change's commit, or by the
-    #: worker (``seat_pipeline.write_unwritten``) if the request died in between.
+    #: yet written: never sent as is; the worker writes it (``unwritten_mail``).
     unwritten = "unwritten"
+    #: Never sent on purpose: an unwritten one whose registration was gone or had moved
+    #: on when the worker came to write it (``last_error`` says why). Not retried.
+    dropped = "dropped"
 
 
 class OutboxMessage(db.Model):

@@ -17,11 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from events.extensions import db
 from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
+from events.services.seats import waitlist_place
 
 S = RegistrationStatus
 PER_PAGE = 50
@@ -168,26 +169,6 @@ def _fold(column):
     return func.app_lower(column)
 
 
-def waitlist_position():
-    """Waitlist place of the row's registration (1 = next), per workshop, as ``seats``
-    counts it; NULL for anyone not waiting. Also the organiser API's (``registration_queries``).
-
-    A correlated count on the (workshop, status, …) index rather than a window function
-    joined back: with stale planner statistics (right after a bulk import) PostgreSQL
-    re-ran the window for every row (1.8 s for 5,000 rows); this stays in milliseconds
-    either way. It is still part of the one row query: no query per row.
-    """
-    ahead = Registration.__table__.alias("ahead")
-    count = (select(func.count(ahead.c.id))
-             .where(ahead.c.workshop_id == Registration.workshop_id,
-                    ahead.c.status == S.waitlisted.value,
-                    or_(ahead.c.requested_at < Registration.requested_at,
-                        and_(ahead.c.requested_at == Registration.requested_at,
-                             ahead.c.id < Registration.id)))
-             .scalar_subquery())
-    return case((Registration.status == S.waitlisted, count + 1), else_=None)
-
-
 def _scoped(statement: Select, query: ListQuery, *, row_by_row: bool = False) -> Select:
     """Only the registrations of the query's workshop or programme.
 
@@ -270,7 +251,7 @@ SORTS = {
 
 
 def _row_statement(query: ListQuery) -> Select:
-    position = waitlist_position().label("position")
+    position = waitlist_place().label("position")
     statement = _base(
         Registration.id, Registration.workshop_id, Workshop.title, Workshop.starts_at,
         Participant.name, Participant.email, Participant.municipality, Participant.role,
@@ -292,7 +273,7 @@ def _page_ids(query: ListQuery, limit: int, offset: int) -> Select:
     narrow = _base(Registration.id, people=bool(query.q) or query.sort in PERSON_SORTS,
                    workshops=query.sort == "workshop")
     statement = _ordered(_filtered(narrow, query, row_by_row=query.sort == "registered"),
-                         query, waitlist_position())
+                         query, waitlist_place())
     return statement.limit(limit).offset(offset)
 
 

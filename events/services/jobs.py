@@ -12,8 +12,8 @@ from events.services import (
     contributions,
     reminders,
     retention,
-    seat_pipeline,
     seats,
+    unwritten_mail,
 )
 from events.services.locking import begin_serialised
 
@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def run_due(now: datetime | None = None) -> dict:
-    """Expire overdue reservations (which promotes from the waiting list), queue reminders,
-    delete personal data past its retention (``retention.purge``; one query when none is)
-    and ``.eml`` copies older than the retention.
+    """Write the mails the registration rush reserved (``unwritten_mail``, committed
+    batch by batch), expire overdue reservations (which promotes from the waiting list),
+    queue reminders, delete personal data past its retention (``retention.purge``; one
+    query when none is) and ``.eml`` copies older than the retention.
 
     The round starts serialised (``BEGIN IMMEDIATE`` on SQLite), so that the
     reminders' claim never has to upgrade a read transaction to a write one, which
@@ -31,8 +32,8 @@ def run_due(now: datetime | None = None) -> dict:
     changes in the session; the caller commits.
     """
     now = now or utcnow()
+    unwritten_mail.write_unwritten()  # the registration rush's mails (seat_pipeline); commits
     begin_serialised()
-    seat_pipeline.write_unwritten(now)  # mails of requests that died after their commit
     expired = seats.expire_due(now)
     reminded = reminders.send_due(now)
     purged = retention.purge(now)

@@ -74,8 +74,8 @@ def _send(kind: str, registration: Registration, subject: str, *, ical: str | No
     """Render and enqueue; the caller (``in_their_language``) chose the language.
 
     ``into``: the message goes there (``into(subject=…, body_text=…, body_html=…)``)
-    instead of into a new outbox row: ``seat_pipeline`` writes it into the row it
-    reserved with the registration."""
+    instead of into a new outbox row: ``unwritten_mail`` writes it into the row that
+    ``seat_pipeline`` reserved with the registration."""
     body_text, body_html = _render(kind, registration, subject, **extra)
     if into is not None:
         into(subject=subject, body_text=body_text, body_html=body_html)
@@ -120,8 +120,10 @@ def _link_subject(registration: Registration) -> str:
 
 
 @in_their_language
-def link_again(registration: Registration, position: int | None) -> None:
-    _send("link_again", registration, _link_subject(registration), position=position)
+def link_again(registration: Registration, position: int | None, *,
+               into: Writer | None = None) -> None:
+    _send("link_again", registration, _link_subject(registration), position=position,
+          into=into)
 
 
 @in_their_language

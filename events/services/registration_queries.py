@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from events.extensions import db
 from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
 from events.services import text
-from events.services.attendee_lists import STATUS_ORDER, waitlist_position
+from events.services.attendee_lists import STATUS_ORDER
 from events.services.errors import InvalidInput, NotFound
+from events.services.seats import waitlist_place
 
 S = RegistrationStatus
 MAX_PER_PAGE = 200
@@ -72,7 +73,7 @@ def _query(accessibility: bool):
     columns = [Registration.id, Registration.workshop_id, Workshop.title, Participant.name,
                Participant.email, Participant.municipality, Participant.role,
                Registration.status, Registration.requested_at, Registration.confirmed_at,
-               waitlist_position(), Registration.attended_at, Registration.remarks,
+               waitlist_place(), Registration.attended_at, Registration.remarks,
                Registration.source]
     if accessibility:
         columns.append(Registration.accessibility_needs)

@@ -101,7 +101,7 @@ def _registration_due(limit: datetime):
 
 def _message_due(limit: datetime):
     return or_(and_(OutboxMessage.status == OutboxStatus.sent, OutboxMessage.sent_at < limit),
-               and_(OutboxMessage.status == OutboxStatus.failed,
+               and_(OutboxMessage.status.in_((OutboxStatus.failed, OutboxStatus.dropped)),
                     OutboxMessage.created_at < limit))
 
 

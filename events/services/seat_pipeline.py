@@ -1,73 +1,63 @@
-"""A new registration on PostgreSQL in one round trip: the registration rush's path.
+"""A registration on PostgreSQL in one round trip: the registration rush's path.
 
 Every seat change of a programme waits for the programme lock (``locking``), so the time
 the lock is held bounds the rush (issue 15). ``seats.register`` holds it across five
 round trips with Python in between, and under load each of them waits for the
 interpreter's lock as well: about 6 ms per registration, so at most ~150 a second
-whatever the machine. Here the lock is held only inside the database: the statements go
-out together in one pipeline (psycopg) and the lock is released by the COMMIT at its end,
-before any answer reaches Python.
+whatever the machine. Here the lock is held only inside the database, and the request
+does nothing else of weight: the statements go out together in one pipeline (psycopg),
+the answer comes back once, and the mail is written by the worker.
 
 ::
 
     INSERT person (new address; nothing when the workshop is not open)   -- before the lock
     SELECT … FROM programme FOR UPDATE                                    -- the lock
     INSERT registration … SELECT <the seat rule> WHERE <open, no row yet>
-        + INSERT outbox row (unwritten) + UPDATE the person's language   -- one statement
-    COMMIT                                                                -- releases it
+      or UPDATE the registration (registered already: the link again)
+        + INSERT outbox row (unwritten)                                   -- one statement
+    COMMIT (synchronous_commit off)                                       -- releases it
+    UPDATE the person's language; COMMIT                                  -- waits for the disk
 
 The seat rule in the statement is ``seats.SeatState.fits`` written in SQL (the workshop
 has a free seat, and the person holds a seat in the programme already or the programme
 is below its cap), with the same counts; ``tests/test_seat_pipeline.py`` runs both on the
-same states. The registration's mail is reserved as an outbox row of status
-``unwritten`` in the same transaction and written right after the commit, outside the
-lock; its commit waits for the disk, which then has the registration too (the seat
-transaction commits with ``synchronous_commit = off``, see ``locking``). Should the
-process die in between, the worker writes it (``write_unwritten``): no mail is lost.
+same states. The seat transaction commits without waiting for the disk (see
+``locking``); the next one writes and commits synchronously, so it returns once the WAL
+up to it, the registration included, is on disk: no one is told "accepted" before that.
 
-Only the common cases take this path: a workshop open for registration and a person
-without a registration for it, or with one that holds a seat or waits (a repeat: the
-link again, ``_again``). Anything else (a cancelled registration taken up again, a
-closed or unknown workshop, SQLite) answers ``None``, and the caller runs
+The registration's mail is reserved as an outbox row of status ``unwritten`` in the seat
+transaction (it can never be lost) and written by the worker in its next round
+(``unwritten_mail``), which sends it in the same round: the request renders nothing.
+
+A repeat (the person is registered for the workshop already, holding a seat or waiting)
+is ``seats.repeat`` in SQL: the link again, at most once per ``LINK_RESEND_MINUTES``,
+and the registration's language. It takes the same path as a new registration, so that
+the answer's timing does not tell a known address from a new one (issue 13).
+
+Only these common cases take this path. Anything else (a cancelled registration taken
+up again, a closed or unknown workshop, SQLite) answers ``None``, and the caller runs
 ``seats.register``, which knows every case and its message.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from functools import partial
 
 import psycopg
 from flask import current_app
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload
 
 from events import locales
 from events.extensions import db
-from events.mail.outbox import new_message_id, write_into
-from events.models import (
-    OutboxMessage,
-    OutboxStatus,
-    Registration,
-    RegistrationStatus,
-    normalise_email,
-    utcnow,
-)
-from events.services import notify, tokens
+from events.mail.outbox import new_message_id
+from events.models import RegistrationStatus, normalise_email
+from events.services import tokens
 from events.services.applicants import Applicant, validate
 from events.services.errors import InvalidInput
 from events.services.locking import begin_serialised
-from events.services.seats import RegistrationResult, repeat, waitlist_position
+from events.services.seats import RegistrationResult
 
 log = logging.getLogger(__name__)
-
-#: The status ``_REGISTER`` answers for a person registered already.
-AGAIN = "again"
-
-#: An unwritten mail this old lost its request (which writes it within milliseconds).
-ORPHANED_AFTER = timedelta(seconds=30)
 
 #: Open for registration at ``t.now`` (``Workshop.registration_state(now) == "open"``).
 _OPEN = """w.status = 'published' AND t.now < w.starts_at
@@ -86,7 +76,7 @@ ON CONFLICT (email) DO NOTHING
 """
 
 #: The programme lock (as ``locking.lock_programme_of_workshop``); the transaction commits
-#: without waiting for the disk (the mail's commit after it waits).
+#: without waiting for the disk (the next one waits).
 _LOCK = """
 SELECT set_config('synchronous_commit', 'off', true)
 FROM programme p
@@ -95,9 +85,11 @@ FOR UPDATE OF p
 """
 
 _HOLDING = "('pending', 'confirmed')"
+_REGISTERED = "('pending', 'confirmed', 'waitlisted')"
 
-#: Under the lock: the decision, the registration, its reserved mail and the person's
-#: language, in one statement (its snapshot is taken after the lock was granted).
+#: Under the lock, in one statement (its snapshot is taken after the lock was granted):
+#: a new registration with the seat rule's decision, or the repeat of one, and the mail
+#: reserved for either. Answers (registration id, status, created, link sent).
 _REGISTER = f"""
 WITH t AS (SELECT clock_timestamp() AS now),
 person AS (SELECT id FROM participant WHERE email = %(email)s),
@@ -111,10 +103,7 @@ w AS (
              OR (SELECT count(DISTINCT r.participant_id) FROM registration r
                  JOIN workshop x ON x.id = r.workshop_id
                  WHERE x.programme_id = w.programme_id AND r.status IN {_HOLDING})
-                + p.deleted_participants < p.capacity) AS fits,
-        (SELECT count(*) FROM registration r
-         WHERE r.workshop_id = w.id AND r.status = 'waitlisted'
-           AND r.requested_at <= t.now) AS waiting
+                + p.deleted_participants < p.capacity) AS fits
     FROM workshop w JOIN programme p ON p.id = w.programme_id, person, t
     WHERE w.id = %(workshop_id)s AND {_OPEN}
       AND NOT EXISTS (SELECT FROM registration r
@@ -134,48 +123,54 @@ new AS (
         CASE WHEN %(accessibility_needs)s::text IS NOT NULL THEN t.now END,
         %(token_salt)s, 0, 'public', %(language)s
     FROM w, person, t
-    RETURNING id, participant_id, status
+    RETURNING id, status
 ),
-spoken AS (
-    UPDATE participant SET language = %(language)s FROM new
-    WHERE participant.id = new.participant_id
+again AS (
+    UPDATE registration r SET language = %(language)s,
+        link_sent_at = CASE
+            WHEN r.link_sent_at IS NULL
+                 OR r.link_sent_at <= t.now - make_interval(secs => %(resend_seconds)s)
+            THEN t.now ELSE r.link_sent_at END
+    FROM workshop w, person, t
+    WHERE r.workshop_id = %(workshop_id)s AND r.participant_id = person.id
+      AND w.id = r.workshop_id AND r.status IN {_REGISTERED} AND {_OPEN}
+    RETURNING r.id, r.status, r.link_sent_at = t.now AS resent
 ),
 mail AS (
     INSERT INTO outbox_message (message_id, kind, registration_id, recipient, subject,
         body_text, body_html, language, status, attempts, next_attempt_at, last_error,
         created_at)
-    SELECT %(message_id)s,
-        CASE new.status WHEN 'pending' THEN 'confirm_request' ELSE 'waitlisted' END,
-        new.id, %(email)s, '', '', '', %(language)s, 'unwritten', 0, t.now, '', t.now
-    FROM new, t
-    RETURNING id
-),
-again AS (
-    SELECT r.id FROM registration r JOIN workshop w ON w.id = r.workshop_id, person, t
-    WHERE r.workshop_id = %(workshop_id)s AND r.participant_id = person.id
-      AND r.status IN ('pending', 'confirmed', 'waitlisted') AND {_OPEN}
+    SELECT %(message_id)s, kind, id, %(email)s, '', '', '', %(language)s, 'unwritten', 0,
+        t.now, '', t.now
+    FROM (SELECT id, CASE status WHEN 'pending' THEN 'confirm_request' ELSE 'waitlisted' END
+          FROM new
+          UNION ALL
+          SELECT id, 'link_again' FROM again WHERE resent) AS reserved (id, kind), t
 )
-SELECT new.id, new.status, w.waiting, mail.id FROM new, w, mail
+SELECT id, status, true, false FROM new
 UNION ALL
-SELECT again.id, 'again', NULL, NULL FROM again
+SELECT id, status, false, resent FROM again
 """
 
-
-#: The written mail into its row (``outbox.write_into``, as one prepared statement).
-_WRITE = """
-UPDATE outbox_message
-SET subject = %(subject)s, body_text = %(body_text)s, body_html = %(body_html)s,
-    status = 'queued', next_attempt_at = clock_timestamp()
-WHERE id = %(id)s AND status = 'unwritten'
+#: After the seat's commit, in a transaction that commits synchronously: the person's
+#: language (their latest choice, as ``seats.register`` keeps it). Being a write, its
+#: commit returns once the WAL up to it is on disk, and with it the registration.
+_SPOKEN = f"""
+UPDATE participant p SET language = %(language)s
+WHERE p.email = %(email)s
+  AND EXISTS (SELECT FROM registration r
+              WHERE r.participant_id = p.id AND r.workshop_id = %(workshop_id)s
+                AND r.status IN {_REGISTERED} AND r.language = %(language)s)
 """
 
 
 def register(workshop_id: int, applicant: Applicant) -> RegistrationResult | None:
-    """``seats.RegistrationResult`` of a new registration made and committed here, or
-    ``None`` when this path does not apply (see the module); then nothing was written.
+    """``seats.RegistrationResult`` of a registration made or repeated and committed here
+    (no row loaded, no waiting place counted), or ``None`` when this path does not apply
+    (see the module); then nothing was written.
 
     Raises ``InvalidInput`` for bad fields, as ``seats.register`` does. The caller's
-    session must hold no changes; it ends with the mail's transaction committed.
+    session must hold no changes; its transaction is ended here.
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return None
@@ -183,50 +178,14 @@ def register(workshop_id: int, applicant: Applicant) -> RegistrationResult | Non
     errors = validate(applicant)
     if errors:
         raise InvalidInput(errors)
-    params = _parameters(workshop_id, applicant)
-    row = _run(params)
+    row = _run(_parameters(workshop_id, applicant))
     if row is None:
         return None
-    registration_id, status, waiting, message_id = row
-    if status == AGAIN:
-        return _again(registration_id, applicant.language)
-    registration = _registration(registration_id)
-    position, mail = None, {"id": message_id}
-    if status == RegistrationStatus.pending.value:
-        notify.confirm_request(registration, into=mail.update)
-    else:
-        position = waiting + 1  # the new row comes after every entry up to now
-        notify.waitlisted(registration, position, into=mail.update)
-    result = RegistrationResult(registration, True, registration.status, position)
-    _write(mail)
-    log.info("registration %s for workshop %s: %s", registration_id, workshop_id, status)
-    return result
-
-
-def _again(registration_id: int, language: str) -> RegistrationResult | None:
-    """A person registered already (pending, confirmed or waiting): ``seats.repeat``
-    (the link again, at most once per ``LINK_RESEND_MINUTES``) under the row's lock, not
-    the programme's: nothing about a seat changes. The same work as a new registration
-    (a read, a rendered mail, a write, a synchronous commit), so that the answer's timing
-    does not tell a known address from a new one (issue 13). ``None`` when the row ended
-    in between (cancelled, expired): then it is a registration anew, for the full path."""
-    registration = _registration(registration_id, lock=True)
-    if registration is None or registration.can_register_again:
-        db.session.rollback()
-        return None
-    result = repeat(registration, utcnow(), language)
-    db.session.commit()
-    return result
-
-
-def _registration(registration_id: int, *, lock: bool = False) -> Registration | None:
-    """The registration with its workshop and person (what its mail shows), in one read;
-    ``lock``: with its row locked until the commit."""
-    query = (select(Registration).where(Registration.id == registration_id)
-             .options(joinedload(Registration.workshop), joinedload(Registration.participant)))
-    if lock:
-        query = query.with_for_update(of=Registration)
-    return db.session.execute(query).scalar_one_or_none()
+    registration_id, status, created, resent = row
+    log.info("registration %s for workshop %s: %s%s", registration_id, workshop_id, status,
+             "" if created else f" (repeated, link resent: {resent})")
+    return RegistrationResult(registration_id, created, RegistrationStatus(status), None,
+                              link_resent=resent)
 
 
 def _parameters(workshop_id: int, applicant: Applicant) -> dict:
@@ -243,41 +202,33 @@ def _parameters(workshop_id: int, applicant: Applicant) -> dict:
         "consent_version": config["CONSENT_VERSION"], "remarks": applicant.remarks,
         "accessibility_needs": accessibility,
         "confirmation_seconds": float(config["CONFIRMATION_HOURS"]) * 3600,
+        "resend_seconds": float(config["LINK_RESEND_MINUTES"]) * 60,
     }
 
 
-def _run(params: dict):
-    """The pipeline, committed; the ``_REGISTER`` row, or None when it inserted nothing.
-    The session's transaction stays open on this connection, and its next statement
-    begins the database's next one (no return to the pool and back)."""
+def _run(params: dict) -> tuple | None:
+    """Both transactions in one pipeline on the session's connection (one round trip,
+    prepared statements); the ``_REGISTER`` row, or None when it wrote nothing. The
+    session's side is ended as well (its connection goes back to the pool)."""
     begin_serialised()  # no pending changes; a read-only transaction is ended
-    return _committed((_PERSON, params), (_LOCK, params), (_REGISTER, params))
-
-
-def _write(mail: dict) -> None:
-    """The mail into its reserved row, and the commit, in one round trip; the commit is
-    synchronous, so it returns once the registration is on disk, too."""
-    _committed((_WRITE, mail))
-    db.session.commit()  # the session's side of it (the database's transaction has ended)
-
-
-def _committed(*statements: tuple[str, dict]) -> tuple | None:
-    """The statements and a COMMIT in one pipeline on the session's connection (one round
-    trip, prepared statements); the first row of the last one, if it returns rows."""
     connection = db.session.connection()
     raw = connection.connection.driver_connection
-    last = raw.cursor()
+    decision = raw.cursor()
     try:
         with raw.pipeline():
-            for statement, params in statements[:-1]:
-                raw.execute(statement, params, prepare=True)
-            last.execute(*statements[-1], prepare=True)
-            raw.commit()
-        return last.fetchone() if last.description else None
+            raw.execute(_PERSON, params, prepare=True)
+            raw.execute(_LOCK, params, prepare=True)
+            decision.execute(_REGISTER, params, prepare=True)
+            raw.commit()  # releases the lock
+            raw.execute(_SPOKEN, params, prepare=True)
+            raw.commit()  # waits for the disk
+        row = decision.fetchone()
     except psycopg.Error as error:
-        _raise(error, *statements[-1], connection, raw)
+        _raise(error, _REGISTER, params, connection, raw)
     finally:
-        last.close()
+        decision.close()
+    db.session.commit()  # the session's side (the database's transactions have ended)
+    return row
 
 
 def _raise(error: psycopg.Error, statement: str, params: dict, connection, raw):
@@ -289,28 +240,3 @@ def _raise(error: psycopg.Error, statement: str, params: dict, connection, raw):
         connection.invalidate(error)
     db.session.rollback()
     raise wrapped from error
-
-
-def write_unwritten(now: datetime) -> int:
-    """Write the mails whose request died between its commit and the mail's (the worker,
-    each round); returns how many. One whose registration is gone cannot be written and
-    fails. The caller commits."""
-    rows = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.unwritten,
-                                    OutboxMessage.created_at < now - ORPHANED_AFTER)
-        .order_by(OutboxMessage.id).limit(500)).all()
-    for message in rows:
-        registration = (db.session.get(Registration, message.registration_id)
-                        if message.registration_id else None)
-        if registration is None:
-            message.status = OutboxStatus.failed
-            message.last_error = "Anmeldung gelöscht, bevor die Nachricht geschrieben war"
-            continue
-        write = partial(write_into, message.id)
-        if message.kind == "confirm_request":
-            notify.confirm_request(registration, into=write)
-        else:
-            notify.waitlisted(registration, waitlist_position(registration), into=write)
-        log.warning("outbox message %s (registration %s) written by the worker",
-                    message.id, registration.id)
-    return len(rows)

@@ -57,7 +57,7 @@ def register_and_commit(workshop_id: int, applicant) -> seats.RegistrationResult
     for the disk after, outside the lock (``locking.lock_programme_of_workshop``): the
     fsync is not serialised across a rush. The answer goes out only after that.
     """
-    result = seat_pipeline.register(workshop_id, applicant)  # PostgreSQL, a new one
+    result = seat_pipeline.register(workshop_id, applicant)  # PostgreSQL: new or repeated
     if result is None:
         result = seats.register(workshop_id, applicant, flush_later=True)
         db.session.commit()

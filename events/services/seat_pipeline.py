@@ -1,12 +1,12 @@
-"""A registration on PostgreSQL in one round trip: the registration rush's path.
+"""A registration on PostgreSQL in one call: the registration rush's path.
 
 Every seat change of a programme waits for the programme lock (``locking``), so the time
 the lock is held bounds the rush (issue 15). ``seats.register`` holds it across five
 round trips with Python in between, and under load each of them waits for the
 interpreter's lock as well: about 6 ms per registration, so at most ~150 a second
 whatever the machine. Here the lock is held only inside the database, and the request
-does nothing else of weight: the statements go out together in one pipeline (psycopg),
-the answer comes back once, and the mail is written by the worker.
+does nothing else of weight: one ``CALL praxis_register(…)`` (the procedure is made by
+migration 0010), one answer, and the mail is written later by the worker.
 
 ::
 
@@ -16,14 +16,20 @@ the answer comes back once, and the mail is written by the worker.
       or UPDATE the registration (registered already: the link again)
         + INSERT outbox row (unwritten)                                   -- one statement
     COMMIT (synchronous_commit off)                                       -- releases it
-    UPDATE the person's language; COMMIT                                  -- waits for the disk
+    UPDATE the person's language; COMMIT at the CALL's end                -- waits for the disk
 
 The seat rule in the statement is ``seats.SeatState.fits`` written in SQL (the workshop
 has a free seat, and the person holds a seat in the programme already or the programme
 is below its cap), with the same counts; ``tests/test_seat_pipeline.py`` runs both on the
 same states. The seat transaction commits without waiting for the disk (see
-``locking``); the next one writes and commits synchronously, so it returns once the WAL
-up to it, the registration included, is on disk: no one is told "accepted" before that.
+``locking``); the next one writes and commits synchronously, so the CALL returns once the
+WAL up to it, the registration included, is on disk: no one is told "accepted" before.
+
+Why a procedure: the same statements sent as a pipeline (psycopg) were one round trip
+too, but the driver writes and waits once per statement, and under load each wait was a
+wait for the interpreter lock; the decision's plan (~1 ms to make, under the lock) was
+lost whenever psycopg dropped its prepared statements (at every ROLLBACK). PL/pgSQL keeps
+each statement's plan for the connection's life, and the request waits once.
 
 The registration's mail is reserved as an outbox row of status ``unwritten`` in the seat
 transaction (it can never be lost) and written by the worker in its next round
@@ -59,109 +65,11 @@ from events.services.seats import RegistrationResult
 
 log = logging.getLogger(__name__)
 
-#: Open for registration at ``t.now`` (``Workshop.registration_state(now) == "open"``).
-_OPEN = """w.status = 'published' AND t.now < w.starts_at
-    AND (w.registration_opens_at IS NULL OR t.now >= w.registration_opens_at)
-    AND (w.registration_closes_at IS NULL OR t.now < w.registration_closes_at)"""
-
-#: The person, for a new address, and only if the workshop is open (no stray person rows
-#: from registrations that fail). Before the lock: no seat depends on it.
-_PERSON = f"""
-INSERT INTO participant (email, name, municipality, role, federal_state, feed_salt, language,
-                         created_at)
-SELECT %(email)s, %(name)s, %(municipality)s, %(role)s, '', %(feed_salt)s, %(language)s, t.now
-FROM workshop w, (SELECT clock_timestamp() AS now) t
-WHERE w.id = %(workshop_id)s AND {_OPEN}
-ON CONFLICT (email) DO NOTHING
-"""
-
-#: The programme lock (as ``locking.lock_programme_of_workshop``); the transaction commits
-#: without waiting for the disk (the next one waits).
-_LOCK = """
-SELECT set_config('synchronous_commit', 'off', true)
-FROM programme p
-WHERE p.id = (SELECT programme_id FROM workshop WHERE id = %(workshop_id)s)
-FOR UPDATE OF p
-"""
-
-_HOLDING = "('pending', 'confirmed')"
-_REGISTERED = "('pending', 'confirmed', 'waitlisted')"
-
-#: Under the lock, in one statement (its snapshot is taken after the lock was granted):
-#: a new registration with the seat rule's decision, or the repeat of one, and the mail
-#: reserved for either. Answers (registration id, status, created, link sent).
-_REGISTER = f"""
-WITH t AS (SELECT clock_timestamp() AS now),
-person AS (SELECT id FROM participant WHERE email = %(email)s),
-w AS (
-    SELECT w.id, w.starts_at,
-        (SELECT count(*) FROM registration r
-         WHERE r.workshop_id = w.id AND r.status IN {_HOLDING}) < w.capacity
-        AND (EXISTS (SELECT FROM registration r JOIN workshop x ON x.id = r.workshop_id
-                     WHERE r.participant_id = person.id AND x.programme_id = w.programme_id
-                       AND r.status IN {_HOLDING})
-             OR (SELECT count(DISTINCT r.participant_id) FROM registration r
-                 JOIN workshop x ON x.id = r.workshop_id
-                 WHERE x.programme_id = w.programme_id AND r.status IN {_HOLDING})
-                + p.deleted_participants < p.capacity) AS fits
-    FROM workshop w JOIN programme p ON p.id = w.programme_id, person, t
-    WHERE w.id = %(workshop_id)s AND {_OPEN}
-      AND NOT EXISTS (SELECT FROM registration r
-                      WHERE r.workshop_id = w.id AND r.participant_id = person.id)
-),
-new AS (
-    INSERT INTO registration (workshop_id, participant_id, status, created_at, requested_at,
-        status_changed_at, expires_at, consent_version, consent_at, remarks,
-        accessibility_needs, accessibility_consent_at, token_salt, ical_sequence, source,
-        language)
-    SELECT w.id, person.id, CASE WHEN w.fits THEN 'pending' ELSE 'waitlisted' END,
-        t.now, t.now, t.now,
-        CASE WHEN w.fits
-             THEN least(t.now + make_interval(secs => %(confirmation_seconds)s), w.starts_at)
-        END,
-        %(consent_version)s, t.now, %(remarks)s, %(accessibility_needs)s::text,
-        CASE WHEN %(accessibility_needs)s::text IS NOT NULL THEN t.now END,
-        %(token_salt)s, 0, 'public', %(language)s
-    FROM w, person, t
-    RETURNING id, status
-),
-again AS (
-    UPDATE registration r SET language = %(language)s,
-        link_sent_at = CASE
-            WHEN r.link_sent_at IS NULL
-                 OR r.link_sent_at <= t.now - make_interval(secs => %(resend_seconds)s)
-            THEN t.now ELSE r.link_sent_at END
-    FROM workshop w, person, t
-    WHERE r.workshop_id = %(workshop_id)s AND r.participant_id = person.id
-      AND w.id = r.workshop_id AND r.status IN {_REGISTERED} AND {_OPEN}
-    RETURNING r.id, r.status, r.link_sent_at = t.now AS resent
-),
-mail AS (
-    INSERT INTO outbox_message (message_id, kind, registration_id, recipient, subject,
-        body_text, body_html, language, status, attempts, next_attempt_at, last_error,
-        created_at)
-    SELECT %(message_id)s, kind, id, %(email)s, '', '', '', %(language)s, 'unwritten', 0,
-        t.now, '', t.now
-    FROM (SELECT id, CASE status WHEN 'pending' THEN 'confirm_request' ELSE 'waitlisted' END
-          FROM new
-          UNION ALL
-          SELECT id, 'link_again' FROM again WHERE resent) AS reserved (id, kind), t
-)
-SELECT id, status, true, false FROM new
-UNION ALL
-SELECT id, status, false, resent FROM again
-"""
-
-#: After the seat's commit, in a transaction that commits synchronously: the person's
-#: language (their latest choice, as ``seats.register`` keeps it). Being a write, its
-#: commit returns once the WAL up to it is on disk, and with it the registration.
-_SPOKEN = f"""
-UPDATE participant p SET language = %(language)s
-WHERE p.email = %(email)s
-  AND EXISTS (SELECT FROM registration r
-              WHERE r.participant_id = p.id AND r.workshop_id = %(workshop_id)s
-                AND r.status IN {_REGISTERED} AND r.language = %(language)s)
-"""
+#: The procedure's parameters in its order; the four INOUT ones come back as the answer.
+_CALL = """CALL praxis_register(%(workshop_id)s, %(email)s, %(name)s, %(municipality)s,
+    %(role)s, %(language)s, %(feed_salt)s, %(token_salt)s, %(message_id)s,
+    %(consent_version)s, %(remarks)s, %(accessibility_needs)s, %(confirmation_seconds)s,
+    %(resend_seconds)s, NULL, NULL, NULL, NULL)"""
 
 
 def register(workshop_id: int, applicant: Applicant) -> RegistrationResult | None:
@@ -207,28 +115,22 @@ def _parameters(workshop_id: int, applicant: Applicant) -> dict:
 
 
 def _run(params: dict) -> tuple | None:
-    """Both transactions in one pipeline on the session's connection (one round trip,
-    prepared statements); the ``_REGISTER`` row, or None when it wrote nothing. The
-    session's side is ended as well (its connection goes back to the pool)."""
+    """The CALL; the registration's (id, status, created, link sent), or None when it
+    wrote nothing. The session's side is ended as well (its connection goes back to the
+    pool)."""
     begin_serialised()  # no pending changes; a read-only transaction is ended
     connection = db.session.connection()
     raw = connection.connection.driver_connection
-    decision = raw.cursor()
+    raw.autocommit = True  # a procedure that commits runs outside a transaction block
     try:
-        with raw.pipeline():
-            raw.execute(_PERSON, params, prepare=True)
-            raw.execute(_LOCK, params, prepare=True)
-            decision.execute(_REGISTER, params, prepare=True)
-            raw.commit()  # releases the lock
-            raw.execute(_SPOKEN, params, prepare=True)
-            raw.commit()  # waits for the disk
-        row = decision.fetchone()
+        row = raw.execute(_CALL, params).fetchone()
     except psycopg.Error as error:
-        _raise(error, _REGISTER, params, connection, raw)
+        _raise(error, _CALL, params, connection, raw)
     finally:
-        decision.close()
+        if not raw.closed:
+            raw.autocommit = False
     db.session.commit()  # the session's side (the database's transactions have ended)
-    return row
+    return row if row and row[0] is not None else None
 
 
 def _raise(error: psycopg.Error, statement: str, params: dict, connection, raw):

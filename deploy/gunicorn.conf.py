@@ -38,6 +38,12 @@ keepalive = 15
 max_requests = 5000
 max_requests_jitter = 500
 backlog = 2048
+# each process listens on its own socket (SO_REUSEPORT) and the kernel spreads new
+# connections evenly; with one shared socket, whichever process woke first took them, and
+# a rush of keep-alive clients split 150 : 50 (those of the busier process waited three
+# times as long: docs/performance.md). A process that ends drops what waits in its own
+# queue unless the kernel hands it on: sysctl net.ipv4.tcp_migrate_req=1 (docs/deployment.md)
+reuse_port = True
 
 # ProxyFix in the app (TRUSTED_PROXIES) reads X-Forwarded-*; gunicorn itself trusts none.
 forwarded_allow_ips = ""

@@ -18,6 +18,7 @@ from events.models.people import (
     Participant,
     Registration,
     RegistrationStatus,
+    RegistrationTally,
     normalise_email,
 )
 from events.models.programme import Programme, Theme, Workshop, WorkshopStatus
@@ -48,6 +49,7 @@ __all__ = [
     "SecuritySetting",
     "Registration",
     "RegistrationStatus",
+    "RegistrationTally",
     "Theme",
     "UTCDateTime",
     "Workshop",

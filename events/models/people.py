@@ -119,3 +119,20 @@ class Registration(db.Model):
     @property
     def can_register_again(self) -> bool:
         return self.status in ENDED
+
+
+class RegistrationTally(db.Model):
+    """How many registrations a workshop has in each status, kept by the database itself:
+    triggers on ``registration`` (migration 0011) count every insert, status change and
+    delete, whichever code (or a bulk import, or a manual fix in SQL) makes it, in the same
+    transaction. The attendee list's counts read these few rows instead of counting every
+    registration of the programme. Never written by the application."""
+
+    __tablename__ = "registration_tally"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        Enum(RegistrationStatus, name="registration_status", native_enum=False, length=20),
+        primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)

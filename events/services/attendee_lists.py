@@ -21,7 +21,14 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from events.extensions import db
-from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
+from events.models import (
+    Participant,
+    Programme,
+    Registration,
+    RegistrationStatus,
+    RegistrationTally,
+    Workshop,
+)
 from events.services.seats import waitlist_place
 
 S = RegistrationStatus
@@ -307,19 +314,19 @@ def page(query: ListQuery) -> AttendeePage:
 
 
 def _status_counts(query: ListQuery) -> dict[str, int]:
-    """Registrations per status value in the query's scope (search and filter ignored)."""
-    counted = _scoped(select(Registration.status, func.count(Registration.id).label("number")),
-                      query)
-    if db.session.get_bind().dialect.name != "sqlite":
-        counted = counted.group_by(Registration.status)
+    """Registrations per status value in the query's scope (search and filter ignored),
+    from the tally the database keeps per workshop and status (``RegistrationTally``):
+    a few rows per workshop, however many registrations there are."""
+    tally = RegistrationTally
+    if query.workshop_id is not None:
+        scope = tally.workshop_id == query.workshop_id
+    elif query.programme_id is not None:
+        scope = tally.workshop_id.in_(
+            select(Workshop.id).where(Workshop.programme_id == query.programme_id))
     else:
-        # SQLite groups by sorting: by status alone it sorted every registration of the
-        # programme (60 ms of 200,000). By workshop and status they come in the order of
-        # ix_registration_workshop_figures, unsorted, and only the groups are added up
-        # (25 ms). PostgreSQL hashes either way, and lost its parallel workers to this.
-        per_workshop = counted.group_by(Registration.workshop_id, Registration.status).subquery()
-        counted = (select(per_workshop.c.status, func.sum(per_workshop.c.number))
-                   .group_by(per_workshop.c.status))
+        return {}
+    counted = (select(tally.status, func.sum(tally.number)).where(scope, tally.number > 0)
+               .group_by(tally.status))
     return {S(status).value: int(number) for status, number in db.session.execute(counted)}
 
 

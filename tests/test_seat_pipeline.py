@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from events.extensions import db
 from events.mail import sender
@@ -22,7 +23,7 @@ from events.models import (
     WorkshopStatus,
     utcnow,
 )
-from events.services import jobs, seat_pipeline, seats, unwritten_mail
+from events.services import jobs, notify, seat_pipeline, seats, unwritten_mail
 from events.services.errors import InvalidInput
 from tests.conftest import applicant
 
@@ -238,6 +239,36 @@ def test_a_reserved_mail_that_is_no_longer_true_is_dropped_with_its_reason(
     assert sender.retry_failed() == 0
     db.session.commit()
     assert sender.send_due().sent == 3  # the waiting one's, the promotion, the cancellation
+
+
+def test_a_mail_that_cannot_be_written_is_dropped_but_an_outage_drops_nothing(
+        app, make_workshop, monkeypatch):
+    """A row whose text fails to render is dropped with the error, the others are written;
+    a database error while writing ends the round and leaves every row unwritten (the
+    next round writes them)."""
+    workshop = make_workshop(capacity=1)
+    seat_pipeline.register(workshop.id, applicant(1))  # confirm_request
+    seat_pipeline.register(workshop.id, applicant(2))  # waitlisted
+
+    def outage(*_args, **_kwargs):
+        raise OperationalError("UPDATE outbox_message", {}, Exception("server closed"))
+
+    monkeypatch.setattr(notify, "confirm_request", outage)
+    with pytest.raises(OperationalError):
+        unwritten_mail.write_unwritten()
+    db.session.rollback()
+    assert {m.status for m in db.session.scalars(select(OutboxMessage))} == {
+        OutboxStatus.unwritten}
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("Vorlage kaputt")
+
+    monkeypatch.setattr(notify, "confirm_request", broken)
+    assert unwritten_mail.write_unwritten() == 2
+    mails = {m.kind: m for m in db.session.scalars(select(OutboxMessage))}
+    assert mails["confirm_request"].status == OutboxStatus.dropped
+    assert "Vorlage kaputt" in mails["confirm_request"].last_error
+    assert mails["waitlisted"].status == OutboxStatus.queued
 
 
 def test_a_round_writes_mails_and_expires_reservations_together(app, make_workshop):

@@ -19,6 +19,7 @@ import logging
 from functools import partial
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from events.extensions import db
@@ -74,6 +75,8 @@ def _write_batch() -> int:
             continue
         try:
             _write(message, registration, places.get(registration.id))
+        except SQLAlchemyError:
+            raise  # the database (gone, restarting): the round fails, the rows stay unwritten
         except Exception as error:  # noqa: BLE001 - one bad row must not stop every mail
             log.exception("outbox message %s could not be written", message.id)
             message.status = OutboxStatus.dropped

@@ -17,7 +17,8 @@ from the smallest to the largest size.
 Pages that list everything (catalogue, theme page, ``/api/v1/workshops``,
 ``/calendar.ics``, and the dashboard: a bar per workshop, figures over every registration)
 grow with the number of workshops by design; the paginated ones
-(attendee list pages 1 and 40, practice-exchange search) and the single-record pages
+(attendee list pages 1 and 40, the organiser API's registrations pages 1 and 40,
+practice-exchange search) and the single-record pages
 should stay flat: a factor above ``--flat`` (default 2) for them is marked ``NOT FLAT``.
 
 The page cache of the public pages (``PAGE_CACHE_SECONDS``) is off by default here, so
@@ -101,6 +102,8 @@ def pages() -> dict[str, str]:
         "attendee list page 1": "/organiser/teilnehmende/",
         "attendee list page 40": "/organiser/teilnehmende/?page=40",
         "dashboard /organiser/": "/organiser/",
+        "organiser API registrations p. 1": "/api/v1/organiser/registrations",
+        "organiser API registrations p. 40": "/api/v1/organiser/registrations?page=40",
     }
 
 
@@ -114,7 +117,7 @@ def log_in(client, email: str) -> None:
 
 def measure(url: str, folder: Path, workshops: int, args) -> tuple[dict, str]:
     """Grow one size at ``url``; ``({page: [ms, …]}, a line describing the data)``."""
-    from events.services import accounts
+    from events.services import accounts, api_tokens
 
     app = bench_app(url, folder, PAGE_CACHE_SECONDS=args.page_cache)
     with app.app_context():
@@ -124,7 +127,8 @@ def measure(url: str, folder: Path, workshops: int, args) -> tuple[dict, str]:
                             contributions=args.contributions))
         grown = time.perf_counter() - begin
         email = "bench-admin@kgst.example"
-        accounts.create(email, "Bench", Role.admin, PASSWORD)
+        admin = accounts.create(email, "Bench", Role.admin, PASSWORD)
+        _token, secret = api_tokens.create(admin, "growth bench")
         db.session.commit()
         urls = pages()
         db.session.remove()
@@ -133,12 +137,14 @@ def measure(url: str, folder: Path, workshops: int, args) -> tuple[dict, str]:
                  f"{counts['contributions']} examples — grown in {grown:.0f} s")
     client = app.test_client()
     log_in(client, email)
+    bearer = {"Authorization": f"Bearer {secret}"}
     times = {}
     for name, page in urls.items():
-        response = client.get(page)  # the first request: warms, not timed
+        headers = bearer if page.startswith("/api/v1/organiser/") else {}
+        response = client.get(page, headers=headers)  # the first request: warms, not timed
         if response.status_code != 200:
             raise SystemExit(f"{page}: {response.status_code}")
-        times[name] = timed(lambda p=page: client.get(p), args.rounds)
+        times[name] = timed(lambda p=page, h=headers: client.get(p, headers=h), args.rounds)
     with app.app_context():
         db.engine.dispose()
     return times, described

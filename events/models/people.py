@@ -104,6 +104,8 @@ class Registration(db.Model):
         # the attendee list's default order (registered, then id), walked page by page;
         # with the workshop the programme scope is checked inside the index (0009)
         Index("ix_registration_requested", "requested_at", "id", "workshop_id"),
+        # one workshop's registrations in the order of request (the organiser API, 0012)
+        Index("ix_registration_workshop_requested", "workshop_id", "requested_at", "id"),
     )
 
     @property

@@ -20,7 +20,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from events.extensions import db
-from events.models import Participant, Programme, Registration, RegistrationStatus, Workshop
+from events.models import (
+    Participant,
+    Programme,
+    Registration,
+    RegistrationStatus,
+    RegistrationTally,
+    Workshop,
+)
 from events.services import text
 from events.services.attendee_lists import STATUS_ORDER
 from events.services.errors import InvalidInput, NotFound
@@ -144,6 +151,17 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
+def tally_total(session: Session, programme_id: int,
+                status: RegistrationStatus | None) -> int:
+    """Registrations of the programme (in ``status``), from ``RegistrationTally``."""
+    tally = RegistrationTally
+    counted = select(func.coalesce(func.sum(tally.number), 0)).where(
+        tally.workshop_id.in_(select(Workshop.id).where(Workshop.programme_id == programme_id)))
+    if status is not None:
+        counted = counted.where(tally.status == status)
+    return int(session.scalar(counted))
+
+
 def programme(programme_: Programme | None, *, status: RegistrationStatus | None = None,
               q: str = "", page: int = 1, per_page: int = DEFAULT_PER_PAGE,
               accessibility: bool = False, session: Session | None = None) -> Page:
@@ -170,7 +188,10 @@ def programme(programme_: Programme | None, *, status: RegistrationStatus | None
     if q:  # the person's columns only for the search: a lookup per registration otherwise
         narrow = narrow.join(Participant, Participant.id == Registration.participant_id)
     narrow = narrow.where(where)
-    total = session.scalar(narrow.with_only_columns(func.count(Registration.id))) or 0
+    if q:
+        total = session.scalar(narrow.with_only_columns(func.count(Registration.id))) or 0
+    else:  # without a search: the tally the database keeps (a few rows per workshop)
+        total = tally_total(session, programme_.id, status)
     order = (Workshop.starts_at, Workshop.id, Registration.requested_at, Registration.id)
     # the page's ids first, then the full rows of those only: ordered with every column,
     # the waiting-list place (a correlated count) was computed for every registration of

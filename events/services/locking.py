@@ -52,12 +52,19 @@ def begin_serialised() -> None:
     """
     session = db.session()
     if session.in_transaction():
-        if session.new or session.dirty or session.deleted or session.info.get(WROTE):
-            raise RuntimeError("commit pending changes before a seat change")
+        refuse_pending_writes()
         if session.info.get(IMMEDIATE):
             return  # began holding SQLite's write lock (``begin_immediately``): keep it
         session.rollback()
     begin_immediately()
+
+
+def refuse_pending_writes() -> None:
+    """A seat change must come first in its transaction: unflushed or flushed but
+    uncommitted writes in the session (``after_flush``) are a programming error."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.get(WROTE):
+        raise RuntimeError("commit pending changes before a seat change")
 
 
 def begin_immediately() -> None:

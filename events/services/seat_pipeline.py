@@ -60,7 +60,7 @@ from events.models import RegistrationStatus, normalise_email
 from events.services import tokens
 from events.services.applicants import Applicant, validate
 from events.services.errors import InvalidInput
-from events.services.locking import begin_serialised
+from events.services.locking import refuse_pending_writes
 from events.services.seats import RegistrationResult
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def register(workshop_id: int, applicant: Applicant) -> RegistrationResult | Non
     Raises ``InvalidInput`` for bad fields, as ``seats.register`` does. The caller's
     session must hold no changes; its transaction is ended here.
     """
-    if db.session.get_bind().dialect.name != "postgresql":
+    if db.engine.dialect.name != "postgresql":
         return None
     applicant = applicant.cleaned()
     errors = validate(applicant)
@@ -115,30 +115,25 @@ def _parameters(workshop_id: int, applicant: Applicant) -> dict:
 
 
 def _run(params: dict) -> tuple | None:
-    """The CALL; the registration's (id, status, created, link sent), or None when it
-    wrote nothing. The session's side is ended as well (its connection goes back to the
-    pool)."""
-    begin_serialised()  # no pending changes; a read-only transaction is ended
-    connection = db.session.connection()
-    raw = connection.connection.driver_connection
-    raw.autocommit = True  # a procedure that commits runs outside a transaction block
-    try:
-        row = raw.execute(_CALL, params).fetchone()
-    except psycopg.Error as error:
-        _raise(error, _CALL, params, connection, raw)
-    finally:
-        if not raw.closed:
+    """The CALL on a pooled connection of its own (the session is left alone: its
+    bookkeeping cost more than the CALL, per registration); the registration's (id,
+    status, created, link sent), or None when it wrote nothing."""
+    refuse_pending_writes()
+    dialect = db.engine.dialect
+    # pre-pinged like every checkout; a database that cannot be reached raises
+    # SQLAlchemy's OperationalError here (a 503)
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        try:
+            raw.autocommit = True  # a procedure that commits runs outside a transaction
+            row = raw.execute(_CALL, params).fetchone()
             raw.autocommit = False
-    db.session.commit()  # the session's side (the database's transactions have ended)
+        except psycopg.Error as error:
+            wrapped = DBAPIError.instance(_CALL, params, error, psycopg.Error, dialect=dialect)
+            if dialect.is_disconnect(error, raw, None) or raw.closed:
+                wrapped.connection_invalidated = True
+                connection.invalidate(error)  # not back into the pool
+            elif not raw.closed:
+                raw.autocommit = False
+            raise wrapped from error
     return row if row and row[0] is not None else None
-
-
-def _raise(error: psycopg.Error, statement: str, params: dict, connection, raw):
-    """Raise the driver's error as SQLAlchemy would (``OperationalError`` and the like, so
-    that a lost database is a 503), after dropping a dead connection and rolling back."""
-    wrapped = DBAPIError.instance(statement, params, error, psycopg.Error,
-                                  dialect=connection.dialect)
-    if connection.dialect.is_disconnect(error, raw, None):
-        connection.invalidate(error)
-    db.session.rollback()
-    raise wrapped from error

@@ -175,7 +175,7 @@ def test_a_repeat_is_seats_repeat(app, make_workshop):
     db.session.commit()
     mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(m.kind, m.language, m.status) for m in mails] == [
-        ("waitlisted", "de", OutboxStatus.queued), ("link_again", "en", OutboxStatus.queued)]
+        ("waitlisted", "en", OutboxStatus.queued), ("link_again", "en", OutboxStatus.queued)]
     assert mails[1].subject == f"Your personal link: {workshop.title}"
     assert "1" in mails[1].body_text and "/anmeldung/" in mails[1].body_text
 
@@ -189,6 +189,20 @@ def test_a_repeat_is_seats_repeat(app, make_workshop):
         minutes=app.config["LINK_RESEND_MINUTES"])
     db.session.commit()
     assert seat_pipeline.register(workshop.id, applicant(1)).link_resent
+
+
+def test_a_mail_says_the_language_it_is_written_in(app, make_workshop):
+    """Registered in German, then again in English before the worker came: both mails are
+    written in the registration's language then (the latest choice), and each row's
+    language (the Content-Language header) is the one of its text."""
+    workshop = make_workshop(capacity=0)
+    seat_pipeline.register(workshop.id, applicant(1, language="de"))
+    seat_pipeline.register(workshop.id, applicant(1, language="en"))
+    unwritten_mail.write_unwritten()
+    mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.kind, m.language) for m in mails] == [("waitlisted", "en"),
+                                                     ("link_again", "en")]
+    assert mails[0].subject == f"Waiting list: {workshop.title}"
 
 
 def test_the_worker_writes_every_reserved_mail_in_its_next_round(app, make_workshop):

@@ -51,15 +51,19 @@ def enqueue(*, kind: str, recipient: str, subject: str, body_text: str, body_htm
     return message
 
 
-def write_into(message_id: int, *, subject: str, body_text: str, body_html: str) -> None:
+def write_into(message_id: int, *, subject: str, body_text: str, body_html: str,
+               language: str) -> None:
     """Write a message into its reserved, still ``unwritten`` outbox row and queue it (in the
     caller's transaction). The row was added with the change it is about, in the same
     transaction (``services.seat_pipeline``), so the mail can never be lost; it holds the
-    recipient, kind and language, and only the text is missing (``services.unwritten_mail``
-    writes it). A row written already is left alone."""
+    recipient and kind, and the text is missing (``services.unwritten_mail`` writes it).
+    ``language`` is the one the text was written in: the registration's when it is written,
+    which a repeat in between may have changed from the one reserved (the header must say
+    what the text is). A row written already is left alone."""
     table = OutboxMessage.__table__  # a plain UPDATE: no ORM bookkeeping per row
     db.session.execute(
         update(table)
         .where(table.c.id == message_id, table.c.status == OutboxStatus.unwritten)
         .values(subject=subject, body_text=body_text, body_html=body_html,
-                status=OutboxStatus.queued, next_attempt_at=utcnow()))
+                language=locales.known(language), status=OutboxStatus.queued,
+                next_attempt_at=utcnow()))

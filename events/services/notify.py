@@ -73,12 +73,14 @@ def _send(kind: str, registration: Registration, subject: str, *, ical: str | No
           ical_method: str | None = None, into: Writer | None = None, **extra) -> None:
     """Render and enqueue; the caller (``in_their_language``) chose the language.
 
-    ``into``: the message goes there (``into(subject=…, body_text=…, body_html=…)``)
+    ``into``: the message goes there (``into(subject=…, body_text=…, body_html=…,
+    language=…)``)
     instead of into a new outbox row: ``unwritten_mail`` writes it into the row that
     ``seat_pipeline`` reserved with the registration."""
     body_text, body_html = _render(kind, registration, subject, **extra)
     if into is not None:
-        into(subject=subject, body_text=body_text, body_html=body_html)
+        into(subject=subject, body_text=body_text, body_html=body_html,
+             language=locales.current())
         return
     enqueue(
         kind=kind,

@@ -13,6 +13,10 @@ workshops of ``--capacity`` (20) seats, starts gunicorn (``--workers`` 2 gthread
 ``/api/v1/workshops/<id>/registrations``, every address unique, the workshops taking turns.
 The cap is below the seats, so most people end on the waiting list.
 
+Each gunicorn process listens on its own socket (``--reuse-port``: with one shared socket
+one process took 150 of the 200 connections and its clients waited three times as long)
+and keeps a database connection per thread (``DATABASE_POOL_SIZE``; ``--pool-size``).
+
 Why gthread: once a wrk thread has sent its share, its connections are parked (the Lua
 ``delay`` hook), but wrk opens a new connection after each "Connection: close" before it
 asks the hook. gunicorn's sync worker answers with "Connection: close" and then blocks on

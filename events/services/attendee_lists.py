@@ -18,7 +18,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from events.extensions import db
 from events.models import (
@@ -298,7 +298,7 @@ def page(query: ListQuery) -> AttendeePage:
     The counts per status are the total as well unless a search narrows the list: each
     count passes over every registration of the scope, so it is done once, not twice.
     """
-    counts = _status_counts(query)
+    counts = status_counts(query.workshop_id, query.programme_id)
     if query.q:
         total = db.session.scalar(_filtered(
             _base(func.count(Registration.id), workshops=False), query)) or 0
@@ -313,21 +313,24 @@ def page(query: ListQuery) -> AttendeePage:
     return AttendeePage(query, rows, total, pages, counts)
 
 
-def _status_counts(query: ListQuery) -> dict[str, int]:
-    """Registrations per status value in the query's scope (search and filter ignored),
-    from the tally the database keeps per workshop and status (``RegistrationTally``):
-    a few rows per workshop, however many registrations there are."""
+def status_counts(workshop_id: int | None, programme_id: int | None, *,
+                  session: Session | None = None) -> dict[str, int]:
+    """Registrations per status value of one workshop, else of the programme (none of
+    either: nothing), from the tally the database keeps per workshop and status
+    (``RegistrationTally``): a few rows per workshop, however many registrations there
+    are. Also the organiser API's totals (``registration_queries``)."""
     tally = RegistrationTally
-    if query.workshop_id is not None:
-        scope = tally.workshop_id == query.workshop_id
-    elif query.programme_id is not None:
+    if workshop_id is not None:
+        scope = tally.workshop_id == workshop_id
+    elif programme_id is not None:
         scope = tally.workshop_id.in_(
-            select(Workshop.id).where(Workshop.programme_id == query.programme_id))
+            select(Workshop.id).where(Workshop.programme_id == programme_id))
     else:
         return {}
     counted = (select(tally.status, func.sum(tally.number)).where(scope, tally.number > 0)
                .group_by(tally.status))
-    return {S(status).value: int(number) for status, number in db.session.execute(counted)}
+    return {S(status).value: int(number)
+            for status, number in (session or db.session).execute(counted)}
 
 
 def all_rows(query: ListQuery) -> list[AttendeeRow]:

@@ -25,11 +25,10 @@ from events.models import (
     Programme,
     Registration,
     RegistrationStatus,
-    RegistrationTally,
     Workshop,
 )
 from events.services import text
-from events.services.attendee_lists import STATUS_ORDER
+from events.services.attendee_lists import STATUS_ORDER, status_counts
 from events.services.errors import InvalidInput, NotFound
 from events.services.seats import waitlist_place
 
@@ -151,17 +150,6 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
-def tally_total(session: Session, programme_id: int,
-                status: RegistrationStatus | None) -> int:
-    """Registrations of the programme (in ``status``), from ``RegistrationTally``."""
-    tally = RegistrationTally
-    counted = select(func.coalesce(func.sum(tally.number), 0)).where(
-        tally.workshop_id.in_(select(Workshop.id).where(Workshop.programme_id == programme_id)))
-    if status is not None:
-        counted = counted.where(tally.status == status)
-    return int(session.scalar(counted))
-
-
 def programme(programme_: Programme | None, *, status: RegistrationStatus | None = None,
               q: str = "", page: int = 1, per_page: int = DEFAULT_PER_PAGE,
               accessibility: bool = False, session: Session | None = None) -> Page:
@@ -191,7 +179,8 @@ def programme(programme_: Programme | None, *, status: RegistrationStatus | None
     if q:
         total = session.scalar(narrow.with_only_columns(func.count(Registration.id))) or 0
     else:  # without a search: the tally the database keeps (a few rows per workshop)
-        total = tally_total(session, programme_.id, status)
+        counts = status_counts(None, programme_.id, session=session)
+        total = counts.get(status.value, 0) if status is not None else sum(counts.values())
     order = (Workshop.starts_at, Workshop.id, Registration.requested_at, Registration.id)
     # the page's ids first, then the full rows of those only: ordered with every column,
     # the waiting-list place (a correlated count) was computed for every registration of

@@ -34,11 +34,14 @@ BATCH = 500
 
 S = RegistrationStatus
 
-#: Each reserved kind, the states in which it still says what is true, and its message.
-_STILL_TRUE = {
-    "confirm_request": {S.pending},
-    "waitlisted": {S.waitlisted},
-    "link_again": {S.pending, S.confirmed, S.waitlisted},
+#: Each reserved kind: the states in which it still says what is true, and its message
+#: (``notify``'s, written into the row: ``into``).
+_KINDS = {
+    "confirm_request": ({S.pending},
+                        lambda registration, _place, into:
+                        notify.confirm_request(registration, into=into)),
+    "waitlisted": ({S.waitlisted}, notify.waitlisted),
+    "link_again": ({S.pending, S.confirmed, S.waitlisted}, notify.link_again),
 }
 
 
@@ -86,22 +89,17 @@ def _write_batch() -> int:
 
 
 def _write(message: OutboxMessage, registration: Registration, place: int | None) -> None:
-    write = partial(write_into, message.id)
-    if message.kind == "confirm_request":
-        notify.confirm_request(registration, into=write)
-    elif message.kind == "waitlisted":
-        notify.waitlisted(registration, place, into=write)
-    else:
-        notify.link_again(registration, place, into=write)
+    _states, written = _KINDS[message.kind]
+    written(registration, place, into=partial(write_into, message.id))
 
 
 def _dropped_because(message: OutboxMessage, registration: Registration | None) -> str:
     """Why the row is not written (empty: it is)."""
     if registration is None:
         return "Anmeldung gelöscht, bevor die Nachricht geschrieben war"
-    if message.kind not in _STILL_TRUE:
+    if message.kind not in _KINDS:
         return f"unbekannte Art {message.kind!r}"
-    if registration.status not in _STILL_TRUE[message.kind]:
+    if registration.status not in _KINDS[message.kind][0]:
         return (f"überholt: die Anmeldung ist inzwischen {registration.status.value} "
                 "(dazu ging eine eigene Nachricht)")
     return ""

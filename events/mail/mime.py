@@ -25,7 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
+from functools import lru_cache
+from email.policy import EmailPolicy
 from email.utils import format_datetime as rfc2822_date
 from email.utils import formataddr, parseaddr
 
@@ -34,6 +35,49 @@ from email_validator import EmailNotValidError, validate_email
 from events.models import OutboxMessage, utcnow
 
 TEXT_CTE = "quoted-printable"
+
+
+class _SMTPPolicy(EmailPolicy):
+    """``email.policy.SMTP``, faster for the worker (issue 15), with the same bytes.
+
+    The standard library parses every header value when it is set and folds it through
+    that parse tree when the message is written, even ``MIME-Version: 1.0``; a sender
+    name with umlauts (``Kompetenzteam Flüchtlingsmanagement``, as RFC 2047 encoded
+    words) took ~1 ms of it per header. Here a header value is parsed once per process
+    (most repeat in every mail: From, Reply-To, the content types) and its folded form
+    kept with the parsed header; a header that is ASCII and fits on one line is written
+    as it is. ``tests/test_mime.py`` builds every kind of message both ways and
+    compares the bytes."""
+
+    def header_store_parse(self, name, value):
+        if type(value) is str and "\n" not in value and "\r" not in value:
+            return name, _parsed_header(self.header_factory, name, value)
+        return super().header_store_parse(name, value)
+
+    def _fold(self, name, value, refold_binary=False):
+        if not hasattr(value, "name"):
+            return super()._fold(name, value, refold_binary)
+        key = (name, self.utf8, self.max_line_length, self.linesep)
+        folded = value.__dict__.setdefault("_folded", {})
+        if key not in folded:
+            text = str(value)
+            if (text.isascii() and len(name) + 2 + len(text) <= self.max_line_length
+                    and text == text.strip()):
+                folded[key] = f"{name}: {text}{self.linesep}"
+            else:
+                folded[key] = super()._fold(name, value, refold_binary)
+        return folded[key]
+
+
+@lru_cache(maxsize=1024)
+def _parsed_header(factory, name: str, value: str):
+    """The parsed header of ``name: value``; the same object for the same text (headers
+    are immutable)."""
+    return factory(name, value)
+
+
+SMTP = _SMTPPolicy(linesep="\r\n")
+SMTPUTF8 = SMTP.clone(utf8=True)
 
 
 class UnsendableAddress(ValueError):

@@ -184,7 +184,8 @@ def load_config(instance_path: str | os.PathLike, environ: Mapping[str, str] | N
                            "exclude each other; set only one")
 
     url = database_url(env.text("DATABASE_URL"), instance)
-    engine_options = {"pool_pre_ping": True}
+    # no pool_pre_ping: events.database pings only connections that sat idle (ping_when_idle)
+    engine_options = {}
     if not url.startswith("sqlite"):
         # connections kept per process: at least one per thread, or every request beyond
         # them opens and closes one (a new server process each, under load)

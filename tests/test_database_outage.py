@@ -13,7 +13,7 @@ What must hold afterwards:
 - every registration acknowledged with a 2xx is in the database exactly once,
   and every registration in the database has its mail in the outbox (they are
   written in one transaction: nothing half-written);
-- the app answers 2xx again after the outage, by itself (``pool_pre_ping``);
+- the app answers 2xx again after the outage, by itself (``database.ping_when_idle``);
 - the worker recovers by itself (backoff, one log line per failed round) and
   every outbox message reaches the SMTP server exactly once. A cut between the
   server's ``250`` and the worker's commit would be the one way to a twin
@@ -361,3 +361,32 @@ def test_outbox_send_without_a_database_says_so_in_one_line(tmp_path):
     assert result.output.strip() == \
         "Error: Die Datenbank ist nicht erreichbar; bitte später erneut versuchen."
     assert "geheim" not in result.output
+
+
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle(postgres_url):
+    """``database.ping_when_idle``: no round trip for a connection used a moment ago (the
+    registration rush); one that sat idle while the server dropped it is replaced before
+    any statement sees it."""
+    from sqlalchemy import create_engine, text
+
+    from events import database
+
+    with DatabaseProxy() as proxy:
+        engine = create_engine(proxy.url_for(postgres_url), pool_size=1)
+        database.configure_engine(engine)
+        pings = []
+        ping = engine.dialect.do_ping
+        engine.dialect.do_ping = lambda connection: pings.append(1) or ping(connection)
+        try:
+            for _ in range(20):
+                with engine.connect() as connection:
+                    assert connection.execute(text("SELECT 1")).scalar() == 1
+            assert (pings, proxy.accepted) == ([], 1)  # one connection, never pinged
+
+            proxy.cut_all()  # the server goes away and comes back while nobody asks
+            time.sleep(database.PING_WHEN_IDLE_SECONDS + 0.3)
+            with engine.connect() as connection:
+                assert connection.execute(text("SELECT 2")).scalar() == 2
+            assert (len(pings), proxy.accepted) == (1, 2)  # pinged, failed, replaced
+        finally:
+            engine.dispose()

@@ -120,9 +120,11 @@ def wire_address(address: str) -> tuple[str, bool]:
 
 
 def build(message: OutboxMessage, sender: str | tuple[str, str],
-          reply_to: str | None = None) -> EmailMessage:
-    """The MIME message for ``message`` (headers and parts; the same bytes on every retry)."""
-    rcpt, smtputf8 = wire_address(message.recipient)
+          reply_to: str | None = None, *,
+          wire: tuple[str, bool] | None = None) -> EmailMessage:
+    """The MIME message for ``message`` (headers and parts; the same bytes on every retry).
+    ``wire``: ``wire_address(message.recipient)`` if the caller has it already."""
+    rcpt, smtputf8 = wire or wire_address(message.recipient)
     mime = EmailMessage(policy=SMTPUTF8 if smtputf8 else SMTP)
     mime["From"] = header_of(sender)
     mime["To"] = rcpt
@@ -162,7 +164,7 @@ def build(message: OutboxMessage, sender: str | tuple[str, str],
 def envelope(message: OutboxMessage, sender: str | tuple[str, str],
              reply_to: str | None = None) -> Envelope:
     """Build the message and its envelope; raises ``UnsendableAddress`` (permanent)."""
-    rcpt, smtputf8 = wire_address(message.recipient)
-    raw = build(message, sender, reply_to).as_bytes()
+    rcpt, smtputf8 = wire = wire_address(message.recipient)
+    raw = build(message, sender, reply_to, wire=wire).as_bytes()
     options = ("SMTPUTF8", "BODY=8BITMIME") if smtputf8 else ()
     return Envelope(mail_from=address_of(sender), rcpt_to=rcpt, mail_options=options, raw=raw)

@@ -1,8 +1,10 @@
-"""The tally of registrations per workshop and status (``RegistrationTally``, kept by the
-database's triggers, migration 0011) equals a count of the registrations after every kind
-of change: the public paths (the rush's procedure on PostgreSQL), confirm, cancel,
-promotion, expiry, the organisers' move and cancel, erasure, a row deleted and a status
-set in plain SQL, a workshop deleted; and the attendee list's counts come from it."""
+"""The tallies of registrations per workshop and status (``RegistrationTally``, kept by the
+database's triggers, migration 0011) and per programme and status (``ProgrammeTally``,
+0013) equal a count of the registrations after every kind of change: the public paths
+(the rush's procedure on PostgreSQL), confirm, cancel, promotion, expiry, the organisers'
+move and cancel, erasure, a row deleted and a status set in plain SQL, a workshop moved to
+another programme, a workshop or a programme deleted; and the attendee list's counts
+come from them."""
 
 from __future__ import annotations
 
@@ -13,7 +15,14 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 
 from events.extensions import db
-from events.models import Registration, RegistrationStatus, RegistrationTally, utcnow
+from events.models import (
+    ProgrammeTally,
+    Registration,
+    RegistrationStatus,
+    RegistrationTally,
+    Workshop,
+    utcnow,
+)
 from events.services import attendee_lists, seat_admin, seat_pipeline, seats, subject_rights
 from events.services.errors import InvalidInput, StateConflict
 from tests.conftest import applicant
@@ -30,6 +39,16 @@ def counted() -> dict[tuple[int, str], int]:
 
 
 def tallied() -> dict[tuple[int, str], int]:
+    """The workshops' tally; asserts on the way that the programmes' tally agrees with a
+    count of the registrations (migration 0013)."""
+    by_programme = {(programme_id, S(status).value): n
+                    for programme_id, status, n in db.session.execute(
+                        select(Workshop.programme_id, Registration.status, func.count())
+                        .join(Workshop, Workshop.id == Registration.workshop_id)
+                        .group_by(Workshop.programme_id, Registration.status))}
+    assert {(row.programme_id, row.status.value): row.number
+            for row in db.session.scalars(select(ProgrammeTally)) if row.number} \
+        == by_programme
     return {(row.workshop_id, row.status.value): row.number
             for row in db.session.scalars(select(RegistrationTally)) if row.number}
 
@@ -106,3 +125,33 @@ def test_a_deleted_workshop_takes_its_tally_along(app, make_workshop):
     db.session.delete(workshop)
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(RegistrationTally)) == 0
+
+
+def test_a_workshop_moved_or_deleted_and_a_programme_deleted_keep_the_tallies_right(
+        app, make_programme, make_workshop):
+    first, second = make_programme(capacity=50), make_programme(capacity=50)
+    workshops = [make_workshop(capacity=2, programme_=first) for _ in range(2)]
+    other = make_workshop(capacity=3, programme_=second)
+    for n in range(8):
+        register((workshops + [other])[n % 3].id, n)
+    assert tallied() == counted() and len(counted()) == 5
+    # a workshop moves to the other programme (in plain SQL: whatever code does it)
+    db.session.execute(text("UPDATE workshop SET programme_id = :p WHERE id = :w"),
+                       {"p": second.id, "w": workshops[0].id})
+    db.session.commit()
+    assert tallied() == counted()
+    assert attendee_lists.status_counts(None, second.id) == {"pending": 4, "waitlisted": 1}
+    # a workshop deleted with its registrations, then a whole programme
+    db.session.execute(delete(Registration).where(Registration.workshop_id == other.id))
+    db.session.execute(delete(Workshop).where(Workshop.id == other.id))
+    db.session.commit()
+    assert tallied() == counted()
+    assert attendee_lists.status_counts(None, second.id) == {"pending": 2, "waitlisted": 1}
+    db.session.execute(delete(Registration).where(Registration.workshop_id.in_(
+        select(Workshop.id).where(Workshop.programme_id == first.id))))
+    db.session.execute(delete(Workshop).where(Workshop.programme_id == first.id))
+    db.session.delete(first)
+    db.session.commit()
+    assert tallied() == counted()
+    assert db.session.scalar(select(func.count()).select_from(ProgrammeTally)
+                             .where(ProgrammeTally.programme_id == first.id)) == 0

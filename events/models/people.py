@@ -138,3 +138,20 @@ class RegistrationTally(db.Model):
         Enum(RegistrationStatus, name="registration_status", native_enum=False, length=20),
         primary_key=True)
     number: Mapped[int] = mapped_column(Integer, default=0)
+    #: The workshop's programme (migration 0013): what ``ProgrammeTally`` adds up by.
+    programme_id: Mapped[int] = mapped_column(Integer)
+
+
+class ProgrammeTally(db.Model):
+    """``RegistrationTally`` added up per programme and status, kept by triggers on it
+    (migration 0013): the programme's counts in as many rows as there are statuses,
+    however many workshops it has. Never written by the application."""
+
+    __tablename__ = "programme_tally"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        Enum(RegistrationStatus, name="registration_status", native_enum=False, length=20),
+        primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)

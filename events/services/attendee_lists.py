@@ -24,6 +24,7 @@ from events.extensions import db
 from events.models import (
     Participant,
     Programme,
+    ProgrammeTally,
     Registration,
     RegistrationStatus,
     RegistrationTally,
@@ -316,19 +317,17 @@ def page(query: ListQuery) -> AttendeePage:
 def status_counts(workshop_id: int | None, programme_id: int | None, *,
                   session: Session | None = None) -> dict[str, int]:
     """Registrations per status value of one workshop, else of the programme (none of
-    either: nothing), from the tally the database keeps per workshop and status
-    (``RegistrationTally``): a few rows per workshop, however many registrations there
-    are. Also the organiser API's totals (``registration_queries``)."""
-    tally = RegistrationTally
+    either: nothing), from the tallies the database keeps per workshop and per programme
+    (``RegistrationTally``, ``ProgrammeTally``): one row per status, however many
+    registrations and workshops there are. Also the organiser API's totals
+    (``registration_queries``)."""
     if workshop_id is not None:
-        scope = tally.workshop_id == workshop_id
+        tally, scope = RegistrationTally, RegistrationTally.workshop_id == workshop_id
     elif programme_id is not None:
-        scope = tally.workshop_id.in_(
-            select(Workshop.id).where(Workshop.programme_id == programme_id))
+        tally, scope = ProgrammeTally, ProgrammeTally.programme_id == programme_id
     else:
         return {}
-    counted = (select(tally.status, func.sum(tally.number)).where(scope, tally.number > 0)
-               .group_by(tally.status))
+    counted = select(tally.status, tally.number).where(scope, tally.number > 0)
     return {S(status).value: int(number)
             for status, number in (session or db.session).execute(counted)}
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from functools import lru_cache
 from email.policy import EmailPolicy
 from email.utils import format_datetime as rfc2822_date
 from email.utils import formataddr, parseaddr
+from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 

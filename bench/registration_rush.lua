@@ -1,7 +1,8 @@
 -- wrk script of bench/registration_rush.py: exactly <total> registrations, each address unique.
 --
 --   wrk -t 2 -c 200 -d 600s --latency --timeout 60s -s bench/registration_rush.lua <url> \
---       -- <total> <threads> <workshop ids, comma-separated> <folder for the finish marks>
+--       -- <total> <threads> <workshop ids, comma-separated> <folder for the finish marks> \
+--          <address prefix>
 --
 -- Each thread sends its share of <total> (the first thread takes the remainder). Before
 -- every request wrk asks ``delay()``: it reserves one of the thread's requests and answers
@@ -32,7 +33,7 @@ function setup(thread)
   counter = counter + 1
 end
 
-local number, share, threads, workshops, folder
+local number, share, threads, workshops, folder, prefix
 local reserved, sent, answered = 0, 0, 0
 local first_sent, last_answer
 local statuses = {}
@@ -50,6 +51,7 @@ function init(args)
     workshops[#workshops + 1] = id
   end
   folder = args[4]
+  prefix = args[5] or "rush"
 end
 
 function delay()
@@ -69,9 +71,9 @@ function request()
   local n = (sent - 1) * threads + number - 1
   local workshop = workshops[(n % #workshops) + 1]
   local body = string.format(
-    '{"name": "Person %d-%d", "email": "rush-%d-%d@kommune.example", '
+    '{"name": "Person %d-%d", "email": "%s-%d-%d@kommune.example", '
     .. '"municipality": "Stadt Köln", "role": "Integrationsbüro", "consent": true}',
-    number, sent, number, sent)
+    number, sent, prefix, number, sent)
   return wrk.format("POST", "/api/v1/workshops/" .. workshop .. "/registrations",
                     {["Content-Type"] = "application/json"}, body)
 end

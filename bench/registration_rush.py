@@ -118,14 +118,20 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--outbox-workers", type=int, default=1,
                         help="`flask outbox worker` processes running beside the server "
                              "(0: none; the mails then stay unwritten)")
+    parser.add_argument("--warmup", type=int, default=0,
+                        help="registrations sent first to a workshop of another programme, "
+                             "unmeasured: the server as it is after a while in service (every "
+                             "thread's database connection open, the procedure planned); "
+                             "0: the rush meets a server just started")
     parser.add_argument("--deadline", type=float, default=300, help="seconds for the rush")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES,
                         help="admin connection; a throw-away database is created beside it")
     return parser.parse_args()
 
 
-def prepare(url: str, folder: Path, args) -> list[int]:
-    """Migrate and add the programme with its workshops; return the workshop ids."""
+def prepare(url: str, folder: Path, args) -> tuple[list[int], list[int]]:
+    """Migrate and add the programme with its workshops, and (``--warmup``) another
+    programme with one workshop for the warm-up; return both lists of workshop ids."""
     from flask_migrate import upgrade
 
     app = bench_app(url, folder)
@@ -140,12 +146,17 @@ def prepare(url: str, folder: Path, args) -> list[int]:
                               ends_at=starts + timedelta(hours=6), capacity=args.capacity,
                               status=WorkshopStatus.published)
                      for n in range(args.workshops)]
-        db.session.add_all(workshops)
+        warm = [Workshop(programme=Programme(slug="warmup", name="Vorher",
+                                             capacity=args.warmup + 1),
+                         theme=theme, slug="warmup", title="Vorher", starts_at=starts,
+                         ends_at=starts + timedelta(hours=6), capacity=args.warmup + 1,
+                         status=WorkshopStatus.published)] if args.warmup else []
+        db.session.add_all(workshops + warm)
         db.session.commit()
-        ids = [w.id for w in workshops]
+        ids, warm_ids = [w.id for w in workshops], [w.id for w in warm]
         db.session.remove()
         db.engine.dispose()
-    return ids
+    return ids, warm_ids
 
 
 def server_environment(args) -> dict:
@@ -154,7 +165,11 @@ def server_environment(args) -> dict:
     # each process its own listening socket (SO_REUSEPORT): the kernel spreads the 200
     # connections evenly, where one shared socket gave 150 to one process and 50 to the
     # other (whose clients then waited half as long); a pool connection per thread
-    env = {"GUNICORN_CMD_ARGS": "--keep-alive 75 --reuse-port",
+    # the production configuration (deploy/gunicorn.conf.py: among others its
+    # post_worker_init, which opens each thread's connection before the first request),
+    # with the processes, threads and keep-alive of this run
+    env = {"GUNICORN_CMD_ARGS": f"--config {ROOT / 'deploy' / 'gunicorn.conf.py'} "
+                                "--keep-alive 75 --reuse-port",
            "DATABASE_POOL_SIZE": str(args.pool_size or args.worker_threads)}
     if args.rate_limit == "off":
         return {**env, "RATELIMIT_ENABLED": "false"}
@@ -226,15 +241,17 @@ class CpuMeter:
         return used
 
 
-def run_wrk(base_url: str, workshop_ids: list[int], folder: Path, args) -> tuple[str, list[str]]:
+def run_wrk(base_url: str, workshop_ids: list[int], folder: Path, args,
+            requests: int | None = None) -> tuple[str, list[str]]:
     """wrk's output and the Lua script's finish marks (one line per wrk thread)."""
-    marks = folder / "wrk-marks"
+    marks = folder / ("wrk-marks" if requests is None else "wrk-warmup-marks")
     marks.mkdir()
     command = [shutil.which("wrk") or "/usr/bin/wrk", "-t", str(args.threads),
                "-c", str(args.connections), "-d", f"{int(args.deadline) + 60}s",
                "--latency", "--timeout", "60s", "-s", str(LUA), base_url, "--",
-               str(args.requests), str(args.threads), ",".join(map(str, workshop_ids)),
-               str(marks)]
+               str(requests or args.requests), str(args.threads),
+               ",".join(map(str, workshop_ids)), str(marks),
+               "warmup" if requests is not None else "rush"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     end = time.monotonic() + args.deadline
@@ -246,6 +263,19 @@ def run_wrk(base_url: str, workshop_ids: list[int], folder: Path, args) -> tuple
         process.send_signal(signal.SIGINT)  # wrk prints its summary and ends
     output, _ = process.communicate(timeout=60)
     return output, [path.read_text() for path in sorted(marks.glob("done-*"))]
+
+
+def forget_warmup(url: str, folder: Path) -> None:
+    """Delete what the warm-up wrote (its people, registrations and reserved mails), so
+    that the rush and its checks start from the prepared state, on a warm server."""
+    from sqlalchemy import text
+    app = bench_app(url, folder)
+    with app.app_context():
+        for table in ("outbox_message", "registration", "participant"):
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def start_outbox_workers(server: GunicornServer, count: int) -> list[subprocess.Popen]:
@@ -347,12 +377,15 @@ def main() -> int:
     if args.connections < args.threads:
         raise SystemExit("--connections must be at least --threads")
     with throwaway_database(args.backend, args.postgres_url, "praxis_rush") as (url, folder):
-        workshop_ids = prepare(url, folder, args)
+        workshop_ids, warmup_ids = prepare(url, folder, args)
         server = GunicornServer(url, folder, workers=args.workers, threads=args.worker_threads,
                                 env=server_environment(args), timeout=120)
         workers: list[subprocess.Popen] = []
         try:
             server.start(wait=180)  # eight workers booting at once on a busy machine
+            if warmup_ids:
+                run_wrk(server.url, warmup_ids, folder, args, requests=args.warmup)
+                forget_warmup(url, folder)
             workers = start_outbox_workers(server, args.outbox_workers)
             meter = CpuMeter(server.process.pid, [w.pid for w in workers], url, folder)
             meter.start()
@@ -397,7 +430,9 @@ def main() -> int:
     print(f"  server      gunicorn {args.workers} workers ({kind}, keep-alive 75 s); "
           f"rate limit {limiter}")
     print(f"  client      wrk -t {args.threads} -c {args.connections} --latency, "
-          f"{os.cpu_count()} CPUs shared with the server and the database")
+          f"{os.cpu_count()} CPUs shared with the server and the database; "
+          + (f"server warmed up with {args.warmup} registrations for another programme"
+             if args.warmup else "server just started (no warm-up)"))
     print(f"  throughput  {rate:8.1f} registrations/s ({answered} answers in {elapsed:.2f} s; "
           f"wrk's Requests/sec {wrk_rate.group(1) if wrk_rate else '?'})")
     per = {part: seconds * 1000 / max(answered, 1) for part, seconds in cpu.items()}

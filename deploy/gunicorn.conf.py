@@ -57,3 +57,20 @@ access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "praxisaustausch"
+
+
+def post_worker_init(worker):
+    """Open the process's database connections (one per thread) before its first request,
+    each with the registration procedure planned: a rush that meets a process just
+    started or restarted (``max_requests``) does not wait for it (docs/performance.md)."""
+    from events.extensions import db
+    from events.services.seat_pipeline import open_connections
+
+    app = worker.wsgi
+    try:
+        with app.app_context():
+            open_connections(worker.cfg.threads)
+            db.session.remove()
+    except Exception as error:  # noqa: BLE001 - the database may be away: the pool
+        # opens connections on demand then, as without this
+        worker.log.warning("database connections not opened in advance: %s", error)

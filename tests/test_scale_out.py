@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from events.extensions import db
 from events.models import OutboxMessage, OutboxStatus, Registration, utcnow
@@ -216,10 +216,18 @@ class ConfiguredServer(GunicornServer):
                 "GUNICORN_WORKERS": "2", "GUNICORN_THREADS": "2"}
 
 
+@pytest.mark.backends
 def test_the_deployment_gunicorn_configuration_serves(app, database_url, tmp_path,
                                                       make_workshop):
     workshop = make_workshop(starts_at=utcnow() + timedelta(days=30))
+    db.session.commit()
     with ConfiguredServer(database_url, tmp_path) as server:
+        # post_worker_init: each process opened a connection per thread before its first
+        # request (the one /healthz of the start took one of them)
+        opened = db.session.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")) if database_url.startswith("postgresql") else None
+        db.session.rollback()
         page = requests.get(f"{server.url}/workshops/{workshop.slug}", timeout=10)
         answer = requests.post(f"{server.url}/api/v1/workshops/{workshop.id}/registrations",
                                json=person("conf"), timeout=10)
@@ -227,6 +235,8 @@ def test_the_deployment_gunicorn_configuration_serves(app, database_url, tmp_pat
     assert page.status_code == 200 and workshop.title in page.text
     assert answer.status_code == 202
     assert "Using worker: gthread" in log and log.count("Booting worker") == 2
+    assert "not opened in advance" not in log
+    assert opened in (None, 4)  # 2 processes × 2 threads
 
 
 @pytest.mark.parametrize("config_overrides", [{

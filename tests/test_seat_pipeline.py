@@ -324,3 +324,20 @@ def test_the_outbox_status_names_unwritten_mails(app, runner, make_workshop):
     seat_pipeline.register(workshop.id, applicant(1))
     output = runner.invoke(args=["outbox", "status"]).output
     assert "in Warteschlange: 0, gesendet: 0, fehlgeschlagen: 0, noch ungeschrieben: 1" in output
+
+
+def test_connections_opened_in_advance_plan_the_procedure_and_write_nothing(
+        app, make_workshop):
+    """``open_connections`` (gunicorn's post_worker_init): the pool holds them open
+    afterwards; the CALL for no workshop wrote no row; a registration then takes one."""
+    workshop = make_workshop(capacity=2)
+    db.session.commit()
+    db.engine.dispose()
+    assert seat_pipeline.open_connections(3) == 3
+    assert db.engine.pool.checkedin() == 3
+    for table in (Participant, Registration, OutboxMessage):
+        assert db.session.scalar(select(func.count()).select_from(table)) == 0
+    db.session.rollback()
+    assert seat_pipeline.register(workshop.id, applicant(1)).status == RegistrationStatus.pending
+    db.session.remove()
+    assert db.engine.pool.checkedin() == 3  # the same connections, none new

@@ -120,8 +120,8 @@ def _run(params: dict) -> tuple | None:
     status, created, link sent), or None when it wrote nothing."""
     refuse_pending_writes()
     dialect = db.engine.dialect
-    # pre-pinged like every checkout; a database that cannot be reached raises
-    # SQLAlchemy's OperationalError here (a 503)
+    # pinged when it sat idle (database.ping_when_idle); a database that cannot be
+    # reached raises SQLAlchemy's OperationalError here (a 503)
     with db.engine.connect() as connection:
         raw = connection.connection.driver_connection
         try:
@@ -137,3 +137,33 @@ def _run(params: dict) -> tuple | None:
                 raw.autocommit = False
             raise wrapped from error
     return row if row and row[0] is not None else None
+
+
+def open_connections(count: int) -> int:
+    """Open ``count`` pooled connections now and let each plan the procedure; return how
+    many. For a process about to take requests (gunicorn's ``post_worker_init``,
+    ``deploy/gunicorn.conf.py``): otherwise the first request on each thread opens its
+    connection, and a new PostgreSQL connection plans every statement of the procedure
+    on its first CALL, while a rush waits behind it (``bench/registration_rush.py``: p99
+    0.61 s just after the start, 0.36 s a while later). The CALL names no workshop
+    (id 0): it finds nothing, writes nothing. Nothing to do on SQLite."""
+    if db.engine.dialect.name != "postgresql":
+        return 0
+    params = {**dict.fromkeys(("email", "name", "municipality", "role", "language",
+                               "feed_salt", "token_salt", "message_id", "consent_version",
+                               "remarks"), ""),
+              "workshop_id": 0, "accessibility_needs": None, "confirmation_seconds": 0.0,
+              "resend_seconds": 0.0}
+    connections = [db.engine.connect() for _ in range(count)]
+    try:
+        for connection in connections:
+            raw = connection.connection.driver_connection
+            raw.autocommit = True
+            try:
+                raw.execute(_CALL, params)
+            finally:
+                raw.autocommit = False
+    finally:
+        for connection in connections:
+            connection.close()  # back into the pool, open
+    return len(connections)

@@ -123,35 +123,37 @@ class Registration(db.Model):
         return self.status in ENDED
 
 
-class RegistrationTally(db.Model):
+class _Tally:
+    """How many registrations are in one status (the two tallies below): rows kept by the
+    database's triggers, never written by the application."""
+
+    status: Mapped[RegistrationStatus] = mapped_column(
+        Enum(RegistrationStatus, name="registration_status", native_enum=False, length=20),
+        primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RegistrationTally(_Tally, db.Model):
     """How many registrations a workshop has in each status, kept by the database itself:
     triggers on ``registration`` (migration 0011) count every insert, status change and
     delete, whichever code (or a bulk import, or a manual fix in SQL) makes it, in the same
     transaction. The attendee list's counts read these few rows instead of counting every
-    registration of the programme. Never written by the application."""
+    registration of the programme."""
 
     __tablename__ = "registration_tally"
 
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[RegistrationStatus] = mapped_column(
-        Enum(RegistrationStatus, name="registration_status", native_enum=False, length=20),
-        primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, default=0)
     #: The workshop's programme (migration 0013): what ``ProgrammeTally`` adds up by.
     programme_id: Mapped[int] = mapped_column(Integer)
 
 
-class ProgrammeTally(db.Model):
+class ProgrammeTally(_Tally, db.Model):
     """``RegistrationTally`` added up per programme and status, kept by triggers on it
     (migration 0013): the programme's counts in as many rows as there are statuses,
-    however many workshops it has. Never written by the application."""
+    however many workshops it has."""
 
     __tablename__ = "programme_tally"
 
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)
-    status: Mapped[RegistrationStatus] = mapped_column(
-        Enum(RegistrationStatus, name="registration_status", native_enum=False, length=20),
-        primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, default=0)

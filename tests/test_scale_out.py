@@ -222,12 +222,18 @@ def test_the_deployment_gunicorn_configuration_serves(app, database_url, tmp_pat
     workshop = make_workshop(starts_at=utcnow() + timedelta(days=30))
     db.session.commit()
     with ConfiguredServer(database_url, tmp_path) as server:
-        # post_worker_init: each process opened a connection per thread before its first
-        # request (the one /healthz of the start took one of them)
-        opened = db.session.scalar(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()")) if database_url.startswith("postgresql") else None
-        db.session.rollback()
+        # post_worker_init: each process opens a connection per thread before it takes
+        # requests (the start waited for one process's /healthz; the other may still be
+        # opening its own)
+        opened = None
+        for _ in range(100) if database_url.startswith("postgresql") else ():
+            opened = db.session.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"))
+            db.session.rollback()
+            if opened >= 4:
+                break
+            time.sleep(0.1)
         page = requests.get(f"{server.url}/workshops/{workshop.slug}", timeout=10)
         answer = requests.post(f"{server.url}/api/v1/workshops/{workshop.id}/registrations",
                                json=person("conf"), timeout=10)

@@ -13,6 +13,12 @@ workshops of ``--capacity`` (20) seats, starts gunicorn (``--workers`` 2 gthread
 ``/api/v1/workshops/<id>/registrations``, every address unique, the workshops taking turns.
 The cap is below the seats, so most people end on the waiting list.
 
+gunicorn runs with the production file ``deploy/gunicorn.conf.py`` (its
+``post_worker_init`` opens each thread's database connection and plans the registration
+procedure before the first request; without it the rush's first requests did that and
+were the p99), with the processes, threads and keep-alive of the run. ``--warmup N``
+sends N registrations for another programme first (unmeasured, deleted before the rush).
+
 Each gunicorn process listens on its own socket (``--reuse-port``: with one shared socket
 one process took 150 of the 200 connections and its clients waited three times as long)
 and keeps a database connection per thread (``DATABASE_POOL_SIZE``; ``--pool-size``).

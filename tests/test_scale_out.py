@@ -15,6 +15,7 @@ The rate limit is shared between servers through Redis (``RATELIMIT_STORAGE_URI`
 from __future__ import annotations
 
 import os
+import runpy
 import signal
 import subprocess
 import sys
@@ -24,15 +25,17 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
 from sqlalchemy import func, select, text
 
+from events import create_app
 from events.extensions import db
 from events.models import OutboxMessage, OutboxStatus, Registration, utcnow
 from events.models import RegistrationStatus as S
-from tests.conftest import REQUIRE_POSTGRES, TEST_SECRET
+from tests.conftest import REQUIRE_POSTGRES, TEST_SECRET, base_config
 from tests.server_support import GunicornServer, fire, person, problems
 from tests.test_concurrency import mail_kinds, outcome, violations
 
@@ -243,6 +246,20 @@ def test_the_deployment_gunicorn_configuration_serves(app, database_url, tmp_pat
     assert "Using worker: gthread" in log and log.count("Booting worker") == 2
     assert "not opened in advance" not in log
     assert opened in (None, 4)  # 2 processes × 2 threads
+
+
+def test_a_process_that_starts_while_the_database_is_away_says_so_and_starts(tmp_path):
+    """``post_worker_init`` with nothing listening at the database's port: one warning,
+    no exception (the pool opens connections on demand later, as without the hook)."""
+    hook = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["post_worker_init"]
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"
+    app = create_app({**base_config(url, tmp_path), "SQLALCHEMY_ENGINE_OPTIONS": {
+        "connect_args": {"connect_timeout": 2}}})
+    warnings = []
+    worker = SimpleNamespace(wsgi=app, cfg=SimpleNamespace(threads=2),
+                             log=SimpleNamespace(warning=lambda *a: warnings.append(a)))
+    hook(worker)
+    assert len(warnings) == 1 and "not opened in advance" in warnings[0][0]
 
 
 @pytest.mark.parametrize("config_overrides", [{

@@ -132,13 +132,10 @@ database_lost = database_unavailable
 
 
 def _claim_statement(now: datetime, lease_until: datetime):
-    """One statement: take the next due row (``SKIP LOCKED``), count the attempt, set the
-    lease, return the row. Core, not the ORM: the worker's CPU per mail (issue 15)."""
+    """One statement: take the next due row (``_due``, ``SKIP LOCKED``), count the attempt,
+    set the lease, return the row. Core, not the ORM: the worker's CPU per mail (issue 15)."""
     table = OutboxMessage.__table__
-    due = (select(table.c.id)
-           .where(table.c.status == OutboxStatus.queued, table.c.next_attempt_at <= now)
-           .order_by(table.c.next_attempt_at, table.c.id)
-           .limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    due = _due(now).with_only_columns(table.c.id).limit(1).scalar_subquery()
     return (update(table).where(table.c.id == due)
             .values(attempts=table.c.attempts + 1, next_attempt_at=lease_until)
             .returning(*table.c))

@@ -119,24 +119,40 @@ def _run(params: dict) -> tuple | None:
     bookkeeping cost more than the CALL, per registration); the registration's (id,
     status, created, link sent), or None when it wrote nothing."""
     refuse_pending_writes()
-    dialect = db.engine.dialect
     # pinged when it sat idle (database.ping_when_idle); a database that cannot be
     # reached raises SQLAlchemy's OperationalError here (a 503)
     with db.engine.connect() as connection:
-        raw = connection.connection.driver_connection
-        try:
-            raw.autocommit = True  # a procedure that commits runs outside a transaction
-            row = raw.execute(_CALL, params).fetchone()
-            raw.autocommit = False
-        except psycopg.Error as error:
-            wrapped = DBAPIError.instance(_CALL, params, error, psycopg.Error, dialect=dialect)
-            if dialect.is_disconnect(error, raw, None) or raw.closed:
-                wrapped.connection_invalidated = True
-                connection.invalidate(error)  # not back into the pool
-            elif not raw.closed:
-                raw.autocommit = False
-            raise wrapped from error
+        row = _call(connection, params)
     return row if row and row[0] is not None else None
+
+
+def _call(connection, params: dict) -> tuple | None:
+    """``CALL praxis_register`` on ``connection``; its answer row. A driver error is raised
+    as SQLAlchemy would (``OperationalError`` and the like, so a lost database is a 503),
+    a dead connection invalidated first (it does not go back into the pool)."""
+    raw = connection.connection.driver_connection
+    try:
+        raw.autocommit = True  # a procedure that commits runs outside a transaction
+        row = raw.execute(_CALL, params).fetchone()
+        raw.autocommit = False
+        return row
+    except psycopg.Error as error:
+        dialect = connection.dialect
+        wrapped = DBAPIError.instance(_CALL, params, error, psycopg.Error, dialect=dialect)
+        if dialect.is_disconnect(error, raw, None) or raw.closed:
+            wrapped.connection_invalidated = True
+            connection.invalidate(error)
+        else:
+            raw.autocommit = False
+        raise wrapped from error
+
+
+#: The CALL's parameters for no workshop (id 0): it finds nothing and writes nothing.
+_NOTHING = {**dict.fromkeys(("email", "name", "municipality", "role", "language",
+                             "feed_salt", "token_salt", "message_id", "consent_version",
+                             "remarks"), ""),
+            "workshop_id": 0, "accessibility_needs": None, "confirmation_seconds": 0.0,
+            "resend_seconds": 0.0}
 
 
 def open_connections(count: int) -> int:
@@ -146,23 +162,13 @@ def open_connections(count: int) -> int:
     connection, and a new PostgreSQL connection plans every statement of the procedure
     on its first CALL, while a rush waits behind it (``bench/registration_rush.py``: p99
     0.61 s just after the start, 0.36 s a while later). The CALL names no workshop
-    (id 0): it finds nothing, writes nothing. Nothing to do on SQLite."""
+    (``_NOTHING``). Nothing to do on SQLite."""
     if db.engine.dialect.name != "postgresql":
         return 0
-    params = {**dict.fromkeys(("email", "name", "municipality", "role", "language",
-                               "feed_salt", "token_salt", "message_id", "consent_version",
-                               "remarks"), ""),
-              "workshop_id": 0, "accessibility_needs": None, "confirmation_seconds": 0.0,
-              "resend_seconds": 0.0}
     connections = [db.engine.connect() for _ in range(count)]
     try:
         for connection in connections:
-            raw = connection.connection.driver_connection
-            raw.autocommit = True
-            try:
-                raw.execute(_CALL, params)
-            finally:
-                raw.autocommit = False
+            _call(connection, _NOTHING)
     finally:
         for connection in connections:
             connection.close()  # back into the pool, open

@@ -7,8 +7,9 @@
 Builds a throw-away migrated database (``bench.support``) with one programme of
 ``--workshops`` workshops over 12 themes (a third of them past, every tenth cancelled),
 ``--registrations`` registrations and ``--examples`` published practice examples;
-then starts gunicorn twice with the same configuration (``--workers`` processes ×
-``--threads`` threads, gthread): once with the app, once with ``bench/bare_app.py``
+then starts gunicorn twice with the same configuration (``deploy/gunicorn.conf.py``, the
+one shipped, with ``--workers`` processes × ``--threads`` threads): once with the app,
+once with ``bench/bare_app.py``
 (one route returning "hello"). For the bare route and each page it runs wrk
 (``--connections`` connections, ``--latency``) for ``--warmup`` seconds unmeasured,
 then ``--seconds`` seconds measured, and prints requests/s, p99 and the share of the
@@ -68,7 +69,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workshops", type=int, default=500)
     parser.add_argument("--registrations", type=int, default=3000)
     parser.add_argument("--examples", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
+                        help="gunicorn processes (default: deploy/gunicorn.conf.py's 2 per core)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=10)
@@ -162,10 +164,17 @@ def free_port() -> int:
 def gunicorn(app: str, args: argparse.Namespace, env: dict) -> tuple[subprocess.Popen, str]:
     """gunicorn with ``app`` (``module:callable``) on a free port, once it answers."""
     port = free_port()
+    # the production configuration file for both (its SO_REUSEPORT gives each process its
+    # own listening socket: with one shared socket, 15 of the 16 connections could land
+    # on one process, which then had one core, and the figures swung by a factor of 3);
+    # no restarts after max_requests during the measurement (they would cost the app a
+    # new start and its page cache every few seconds at these rates, in production every
+    # few minutes)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads",
-         str(args.threads), "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--chdir", str(ROOT), app],
+        [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+         "--workers", str(args.workers), "--threads", str(args.threads),
+         "--max-requests", "0", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "--chdir", str(ROOT), app],
         env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

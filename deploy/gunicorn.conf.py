@@ -67,6 +67,8 @@ def post_worker_init(worker):
     from events.services.seat_pipeline import open_connections
 
     app = worker.wsgi
+    if "sqlalchemy" not in getattr(app, "extensions", {}):
+        return  # not our app (the benchmarks' bare Flask route runs with this file too)
     try:
         with app.app_context():
             open_connections(worker.cfg.threads)

@@ -56,7 +56,6 @@ from datetime import datetime, timezone
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import BadSignature
 from werkzeug.http import parse_cookie, parse_etags
 
 from events.models import utcnow
@@ -406,21 +405,15 @@ class FastPath:
         self.wsgi_app = app.wsgi_app
         self.cache = cache
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
-        self._serializer = None
 
-    def _personal(self, cookie: str) -> bool:
+    def _personal(self, cookie: str, environ: dict) -> bool:
         """The session holds a flash message or an organiser (as ``_shareable_request``
-        reads it); a cookie that does not verify is an empty session, as for Flask."""
-        serializer = self._serializer
-        if serializer is None:
-            serializer = self.app.session_interface.get_signing_serializer(self.app)
-            self._serializer = serializer
-        if serializer is None:
+        reads it); a cookie that does not verify is an empty session, as for Flask. Read
+        once: Flask's session takes what is read here (``session_cookie``)."""
+        sessions = self.app.session_interface
+        if sessions.get_signing_serializer(self.app) is None:
             return True
-        try:
-            data = serializer.loads(cookie)
-        except BadSignature:
-            return False
+        data = sessions.read(self.app, cookie, environ)
         return not isinstance(data, dict) or any(name in data for name in
                                                   PERSONAL_SESSION_KEYS)
 
@@ -430,7 +423,7 @@ class FastPath:
         if cookies:
             jar = parse_cookie(cookies)
             if self.session_cookie in jar:
-                if self._personal(jar[self.session_cookie]):
+                if self._personal(jar[self.session_cookie], environ):
                     return None  # flash messages, organisers: the app decides
                 has_session = True  # its answers are kept apart (Vary: Cookie and all)
             chosen = jar.get(language.COOKIE, "")

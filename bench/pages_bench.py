@@ -69,8 +69,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workshops", type=int, default=500)
     parser.add_argument("--registrations", type=int, default=3000)
     parser.add_argument("--examples", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
-                        help="gunicorn processes (default: deploy/gunicorn.conf.py's 2 per core)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="gunicorn processes (default: deploy/gunicorn.conf.py's one per core)")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=int, default=10)

@@ -7,8 +7,9 @@ database is checked.
 One command: builds a throw-away database (a SQLite file in a temporary folder, or a new
 database on the PostgreSQL server at ``--postgres-url``, dropped afterwards), migrates it,
 adds one programme (cap ``--programme-capacity``, 150) with ``--workshops`` (10) published
-workshops of ``--capacity`` (20) seats, starts gunicorn (``--workers`` 2 gthread workers of
-``--worker-threads`` 8 threads) and runs ``wrk -t 2 -c 200 --latency`` with
+workshops of ``--capacity`` (20) seats, starts gunicorn (``--workers`` gthread workers, one
+per CPU, of ``--worker-threads`` 4 threads, as ``deploy/gunicorn.conf.py``) and runs
+``wrk -t 2 -c 200 --latency`` with
 ``bench/registration_rush.lua``: exactly ``--requests`` (2,000) POSTs to
 ``/api/v1/workshops/<id>/registrations``, every address unique, the workshops taking turns.
 The cap is below the seats, so most people end on the waiting list.
@@ -29,9 +30,11 @@ asks the hook. gunicorn's sync worker answers with "Connection: close" and then 
 the parked connection it accepted until ``--timeout`` kills it, stalling the rest of the
 rush; the gthread worker keeps connections alive and waits for their requests in its
 poller, so parked connections cost nothing. Its threads also wait for the database (the
-programme lock) without holding a process: one process per CPU with 8 threads each kept
-both busy, and fewer connections queue on the lock (the database spent 1.0-1.5 ms CPU per
-registration with 16 connections, 2.0-2.6 ms with 4 × 4; rough, busy machine).
+programme lock) without holding a process: one process per CPU with 4 threads each kept
+both busy, and fewer connections queue on the lock (2 × 4 against 2 × 8 alternating, 3
+pairs: 774-912 against 679-880 registrations/s, p99 0.26-0.37 against 0.30-0.46 s;
+4 × 4: 527-678/s, p99 0.40-1.6 s, its app using 1.4-2.0 ms CPU per registration where
+2 × 8 used 0.9-1.2).
 
 It prints the throughput (requests / time from the first request sent to the last answer
 received, measured in the Lua script; wrk's own Requests/sec includes the moment until the
@@ -111,8 +114,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--workshops", type=int, default=10)
     parser.add_argument("--capacity", type=int, default=20, help="seats per workshop")
     parser.add_argument("--programme-capacity", type=int, default=150)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--worker-threads", type=int, default=8,
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="gunicorn worker processes (default: one per core, as "
+                             "deploy/gunicorn.conf.py)")
+    parser.add_argument("--worker-threads", type=int, default=4,
                         help="threads per worker (more than 1: the gthread worker; 1: sync, "
                              "which the parked connections stall, see above)")
     parser.add_argument("--rate-limit", default="100000 per minute",

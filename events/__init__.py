@@ -104,8 +104,9 @@ def check_limits_where_declared(app: Flask, limiter) -> None:
             or any(blueprint_limits.values()):
         return
     hooks = app.before_request_funcs.get(None, [])
-    if limiter._check_request_limit in hooks:
-        hooks.remove(limiter._check_request_limit)
+    check = getattr(limiter, "_check_request_limit", None)  # private: if renamed, it stays
+    if check is not None and check in hooks:
+        hooks.remove(check)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -11,21 +11,29 @@ from tests.conftest import TEST_SECRET, base_config
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = create_app(base_config(database_url, tmp_path))
+def make_app(database_url, tmp_path):
+    """The app with two routes that set and show a session value ``v``."""
+    def make(**overrides):
+        app = create_app({**base_config(database_url, tmp_path), **overrides})
 
-    @app.get("/_set/<value>")
-    def set_value(value):
-        from flask import session
-        session["v"] = value
-        return "ok"
+        @app.get("/_set/<value>")
+        def set_value(value):
+            from flask import session
+            session["v"] = value
+            return "ok"
 
-    @app.get("/_get")
-    def get_value():
-        from flask import session
-        return session.get("v", "-")
+        @app.get("/_get")
+        def get_value():
+            from flask import session
+            return session.get("v", "-")
 
-    return app
+        return app
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 def cookie_of(response) -> str:
@@ -65,24 +73,12 @@ def test_rotated_keys(app):
     assert client.get("/_get").status_code == 200
 
 
-def test_a_cookie_is_verified_once_per_request_with_the_page_cache(database_url, tmp_path):
+def test_a_cookie_is_verified_once_per_request_with_the_page_cache(make_app):
     """The page cache's FastPath reads the cookie first (is the session personal?); Flask's
     session takes what it read instead of verifying the signature again."""
-    app = create_app({**base_config(database_url, tmp_path), "PAGE_CACHE_SECONDS": 30})
-
-    @app.get("/_set")
-    def set_value():
-        from flask import session
-        session["v"] = "x"
-        return "ok"
-
-    @app.get("/_get")
-    def get_value():
-        from flask import session
-        return session.get("v", "-")
-
+    app = make_app(PAGE_CACHE_SECONDS=30)
     client = app.test_client()
-    client.get("/_set")
+    client.get("/_set/x")
     serializer = app.session_interface.get_signing_serializer(app)
     calls = []
     original = serializer.loads
@@ -94,19 +90,19 @@ def test_a_cookie_is_verified_once_per_request_with_the_page_cache(database_url,
     assert response.text == "x"
 
 
-def test_an_expired_cookie_is_an_empty_session_for_both_readers(database_url, tmp_path):
+def test_an_expired_cookie_is_an_empty_session_for_both_readers(make_app):
     from datetime import timedelta
 
-    app = create_app({**base_config(database_url, tmp_path), "PAGE_CACHE_SECONDS": 30})
+    app = make_app(PAGE_CACHE_SECONDS=30)
 
-    @app.get("/_set")
-    def set_value():
+    @app.get("/_flash")
+    def set_flash():
         from flask import session
         session["_flashes"] = [("info", "Hallo")]  # personal: FastPath hands it to Flask
         return "ok"
 
     client = app.test_client()
-    client.get("/_set")
+    client.get("/_flash")
     app.permanent_session_lifetime = timedelta(seconds=-1)  # every cookie is too old
     from flask import session
 

@@ -410,10 +410,7 @@ class FastPath:
         """The session holds a flash message or an organiser (as ``_shareable_request``
         reads it); a cookie that does not verify is an empty session, as for Flask. Read
         once: Flask's session takes what is read here (``session_cookie``)."""
-        sessions = self.app.session_interface
-        if sessions.get_signing_serializer(self.app) is None:
-            return True
-        data = sessions.read(self.app, cookie, environ)
+        data = self.app.session_interface.read(self.app, cookie, environ)
         return not isinstance(data, dict) or any(name in data for name in
                                                   PERSONAL_SESSION_KEYS)
 

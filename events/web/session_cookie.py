@@ -37,11 +37,14 @@ class SignedCookieSessions(SecureCookieSessionInterface):
 
     def read(self, app: Flask, value: str, environ: dict) -> Any:
         """What the cookie ``value`` holds: ``{}`` when it does not verify or has expired
-        (as for Flask: a foreign or old cookie is an empty session, not an error)."""
+        (as for Flask: a foreign or old cookie is an empty session, not an error); None
+        without a secret key (no session at all)."""
         kept = environ.get(READ)
         if kept is not None and kept[0] == value:
             return kept[1]
         serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
         try:
             data = serializer.loads(
                 value, max_age=int(app.permanent_session_lifetime.total_seconds()))
